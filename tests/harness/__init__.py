@@ -1,0 +1,1 @@
+"""Real test parts: a moto STS/IAM server, a fault proxy, gnome-keyring on a private bus."""

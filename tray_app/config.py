@@ -1,0 +1,344 @@
+"""The roletray config file (TOML): key sets, roles, settings.
+
+Loading validates everything and names the file, the entry and the field in
+each message. Changes go through ``ConfigStore``: the file is re-read under a
+lock, edited with tomlkit (the user's comments and layout stay), validated
+again, and replaced atomically. The file never holds a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from filelock import FileLock, Timeout
+
+from tray_app.atomicfile import atomic_write
+from tray_app.errors import ConfigError
+
+APP_NAME = "roletray"
+DEFAULT_REGION = "us-east-1"
+MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 900, 43200, 3600
+
+_NAME = re.compile(r"[A-Za-z0-9][\w.@+=-]{0,63}")
+_PROFILE = re.compile(r"[A-Za-z0-9_][\w.@+=,:-]{0,63}")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+_MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+_USER_ARN = re.compile(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+")
+
+
+def default_config_path() -> Path:
+    """$ROLETRAY_CONFIG, else the per-OS user config dir (XDG on Linux)."""
+    configured = os.environ.get("ROLETRAY_CONFIG")
+    if configured:
+        return Path(os.path.expanduser(configured))
+    import platformdirs  # only here: it is the one reason to import it
+
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """A long-lived IAM user key: the id here, the secret only in the OS keyring."""
+
+    name: str
+    access_key_id: str
+    user_arn: str | None = None
+
+    @property
+    def user_name(self) -> str | None:
+        """'alice' from arn:aws:iam::123456789012:user/path/alice."""
+        if self.user_arn and ":user/" in self.user_arn:
+            return self.user_arn.rsplit("/", 1)[-1]
+        return None
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    role_arn: str
+    keys: str
+    profile: str = ""  # "" means: the role name
+    session_name: str | None = None  # None means: derived from the key set's user
+    external_id: str | None = None
+    duration: int = DEFAULT_DURATION
+    mfa_serial: str | None = None
+    region: str | None = None
+
+    @property
+    def target_profile(self) -> str:
+        return self.profile or self.name
+
+    @property
+    def account(self) -> str:
+        return self.role_arn.split(":")[4]
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = DEFAULT_REGION  # STS region for roles that name none
+    sts_timeout: float = 10.0  # seconds one STS attempt may wait for an answer
+    sts_attempts: int = 3  # attempts per STS call, first one included
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    settings: Settings = field(default_factory=Settings)
+    keys: Mapping[str, KeySet] = field(default_factory=dict)
+    roles: Mapping[str, Role] = field(default_factory=dict)
+
+    def role(self, name: str) -> Role:
+        try:
+            return self.roles[name]
+        except KeyError:
+            raise ConfigError(
+                f"No role named '{name}' in {self.path} — see `roletray roles list`, "
+                "or add it with `roletray roles add`."
+            ) from None
+
+    def keyset(self, name: str) -> KeySet:
+        try:
+            return self.keys[name]
+        except KeyError:
+            raise ConfigError(
+                f"No key set named '{name}' in {self.path} — see `roletray keys list`, "
+                "or add it with `roletray keys add`."
+            ) from None
+
+    def region_for(self, role: Role) -> str:
+        return role.region or self.settings.region
+
+
+# -- validation --------------------------------------------------------------
+Check = Callable[[Any], str | None]  # returns a problem, or None when fine
+
+
+def _text(pattern: re.Pattern[str], hint: str) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            return f"{value!r} is not valid — {hint}"
+        return None
+
+    return check
+
+
+def _duration(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{value!r} is not a whole number of seconds"
+    if not MIN_DURATION <= value <= MAX_DURATION:
+        return f"{value} is out of range — use {MIN_DURATION} to {MAX_DURATION} seconds"
+    return None
+
+
+def _access_key_id(value: Any) -> str | None:
+    problem = _text(_ACCESS_KEY_ID, "expected 16-128 capital letters and digits, like AKIA…")(value)
+    if problem is None and value.startswith("ASIA"):
+        return f"{value!r} is a temporary key (ASIA…) — store a long-lived IAM user key (AKIA…)"
+    return problem
+
+
+NAME_HINT = "use letters, digits and . @ + = _ -, at most 64, starting with a letter or digit"
+ROLE_FIELDS: dict[str, Check] = {
+    "role_arn": _text(_ROLE_ARN, "expected arn:aws:iam::<12-digit account>:role/<name>"),
+    "keys": _text(_NAME, NAME_HINT),
+    "profile": _text(_PROFILE, "use letters, digits and . @ + = , : _ -, at most 64"),
+    "session_name": _text(_SESSION_NAME, "use 2-64 of letters, digits and + = , . @ _ -"),
+    "external_id": _text(_EXTERNAL_ID, "use 2-1224 of letters, digits and + = , . @ : / _ -"),
+    "duration": _duration,
+    "mfa_serial": _text(_MFA_SERIAL, "expected arn:aws:iam::<account>:mfa/<name> or a serial"),
+    "region": _text(_REGION, "expected a region code like us-east-1"),
+}
+KEY_FIELDS: dict[str, Check] = {
+    "access_key_id": _access_key_id,
+    "user_arn": _text(_USER_ARN, "expected arn:aws:iam::<account>:user/<name>"),
+}
+
+
+def _bounded_number(low: float, high: float, whole: bool) -> Check:
+    def check(value: Any) -> str | None:
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            return f"{value!r} is not a {'whole ' if whole else ''}number"
+        if not low <= value <= high:
+            return f"{value} is out of range — use {low:g} to {high:g}"
+        return None
+
+    return check
+
+
+SETTINGS_FIELDS: dict[str, Check] = {
+    "region": ROLE_FIELDS["region"],
+    "sts_timeout": _bounded_number(0.1, 120, whole=False),
+    "sts_attempts": _bounded_number(1, 10, whole=True),
+}
+REQUIRED = {"role": ("role_arn", "keys"), "key set": ("access_key_id",)}
+
+
+def _check_table(
+    where: str, table: Any, schema: Mapping[str, Check], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table of settings, found {table!r}.")
+    for key, value in table.items():
+        if key not in schema:
+            raise ConfigError(
+                f"{where}: unknown field '{key}' — allowed: {', '.join(sorted(schema))}."
+            )
+        problem = schema[key](value)
+        if problem:
+            raise ConfigError(f"{where}: {key} {problem}.")
+    for key in required:
+        if key not in table:
+            raise ConfigError(f"{where}: missing required field '{key}'.")
+    return table
+
+
+def check_name(kind: str, name: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"The {kind} name {name!r} is not valid — {NAME_HINT}.")
+
+
+def _named(path: Path, kind: str, tables: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    section = "roles" if kind == "role" else "keys"
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: [{section}] must be a table of named entries.")
+    schema = ROLE_FIELDS if kind == "role" else KEY_FIELDS
+    for name, table in tables.items():
+        where = f"{path}: {kind} '{name}'"
+        if not _NAME.fullmatch(name):
+            raise ConfigError(f"{where}: the name is not valid — {NAME_HINT}.")
+        yield name, _check_table(where, table, schema, REQUIRED[kind])
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> Config:
+    """Validate plain TOML data into a Config; ConfigError names file, entry and field."""
+    unknown = set(data) - {"settings", "keys", "roles"}
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown table '{sorted(unknown)[0]}' — allowed: settings, keys, roles."
+        )
+    settings = Settings(
+        **_check_table(f"{path}: [settings]", data.get("settings", {}), SETTINGS_FIELDS)
+    )
+    keys = {n: KeySet(name=n, **t) for n, t in _named(path, "key set", data.get("keys", {}))}
+    roles = {n: Role(name=n, **t) for n, t in _named(path, "role", data.get("roles", {}))}
+    _check_references(path, keys, roles)
+    return Config(path=path, settings=settings, keys=keys, roles=roles)
+
+
+def _check_references(path: Path, keys: Mapping[str, KeySet], roles: Mapping[str, Role]) -> None:
+    owners: dict[str, str] = {}
+    for role in roles.values():
+        if role.keys not in keys:
+            raise ConfigError(
+                f"{path}: role '{role.name}': keys '{role.keys}' names no key set — "
+                "add it with `roletray keys add` or fix the name."
+            )
+        other = owners.setdefault(role.target_profile, role.name)
+        if other != role.name:
+            raise ConfigError(
+                f"{path}: role '{role.name}': profile '{role.target_profile}' is already the "
+                f"profile of role '{other}' — give one of them another profile."
+            )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate; a missing file is an empty config."""
+    path = path or default_config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror} — check its permissions.") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}) — fix it by hand.") from None
+    return parse_config(data, path)
+
+
+def _to_table(entry: KeySet | Role) -> tomlkit.items.Table:
+    """Only the fields that differ from their defaults, so defaults can evolve."""
+    table = tomlkit.table()
+    for item in fields(entry):
+        value = getattr(entry, item.name)
+        if item.name != "name" and value != item.default:
+            table[item.name] = value
+    return table
+
+
+class ConfigStore:
+    """Edits the config file: re-read under a lock, change, validate, replace."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_config_path()
+
+    def load(self) -> Config:
+        return load_config(self.path)
+
+    def put_keyset(self, keyset: KeySet) -> Config:
+        return self._change(lambda doc: _put(doc, "keys", keyset))
+
+    def put_role(self, role: Role) -> Config:
+        return self._change(lambda doc: _put(doc, "roles", role))
+
+    def remove_keyset(self, name: str) -> Config:
+        config = self.load()
+        config.keyset(name)
+        users = sorted(r.name for r in config.roles.values() if r.keys == name)
+        if users:
+            raise ConfigError(
+                f"Key set '{name}' is used by role(s) {', '.join(users)} — remove or change "
+                "those roles first."
+            )
+        return self._change(lambda doc: doc["keys"].pop(name))
+
+    def remove_role(self, name: str) -> Config:
+        self.load().role(name)
+        return self._change(lambda doc: doc["roles"].pop(name))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.path.parent / f".{self.path.name}.lock", timeout=10)
+        try:
+            with lock:
+                yield
+        except Timeout:
+            raise ConfigError(
+                f"{self.path} is being changed by another roletray process — try again."
+            ) from None
+
+    def _change(self, edit: Callable[[tomlkit.TOMLDocument], object]) -> Config:
+        with self._locked():
+            load_config(self.path)  # refuse to edit a file that is already invalid
+            try:
+                doc = tomlkit.parse(self.path.read_text("utf-8"))
+            except FileNotFoundError:
+                doc = tomlkit.document()
+                doc.add(tomlkit.comment("roletray config: key sets and roles; no secrets here."))
+            edit(doc)
+            text = tomlkit.dumps(doc)
+            config = parse_config(tomllib.loads(text), self.path)
+            atomic_write(self.path, text.encode("utf-8"), mode=0o600)
+            return config
+
+
+def _put(doc: tomlkit.TOMLDocument, section: str, entry: KeySet | Role) -> None:
+    if section not in doc:
+        doc.add(tomlkit.nl())
+        doc[section] = tomlkit.table(is_super_table=True)
+    doc[section][entry.name] = _to_table(entry)

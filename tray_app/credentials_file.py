@@ -1,0 +1,319 @@
+"""The AWS shared credentials file: read managed profiles, write one, remove one.
+
+The promise: bytes outside the managed section never change. Each write is a
+splice, not a re-serialisation: configupdater splits the file into blocks that
+join back to the exact original text (checked, or we refuse), only the target
+section's block is replaced, and both the old and new texts are parsed with the
+parser botocore uses to confirm every other profile reads the same afterwards.
+The replacement is atomic (see ``atomicfile``) and serialised by a lock file.
+
+A section is *managed* when it carries the ``x_roletray_role`` key; roletray
+never overwrites a section without it unless forced.
+"""
+
+from __future__ import annotations
+
+import codecs
+import configparser
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from configupdater import ConfigUpdater
+from configupdater.block import Comment, Space
+from configupdater.section import Section
+from filelock import FileLock, Timeout
+
+from tray_app.atomicfile import atomic_write, remove_stale_temps
+from tray_app.errors import CredentialsFileError
+
+MARKER_KEY = "x_roletray_role"
+EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
+PRINCIPAL_KEY = "x_principal_arn"
+LOCK_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: datetime
+    principal_arn: str
+
+    def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
+        return (
+            f"TemporaryCredentials(access_key_id={self.access_key_id!r}, "
+            f"expiration={self.expiration.isoformat()}, principal_arn={self.principal_arn!r})"
+        )
+
+
+@dataclass(frozen=True)
+class ManagedProfile:
+    """What the file says about a profile roletray wrote (no secrets kept)."""
+
+    profile: str
+    role: str
+    expiration: datetime | None
+    principal_arn: str | None
+
+
+def default_path() -> Path:
+    """Where the AWS CLI and SDKs look: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials."""
+    configured = os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
+    return Path(os.path.expanduser(configured or "~/.aws/credentials"))
+
+
+def format_expiry(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CredentialsFile:
+    """One credentials file; every write goes through ``_edit`` under the lock."""
+
+    def __init__(self, path: Path | None = None, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = path or default_path()
+        self.lock_timeout = lock_timeout
+
+    # -- reading -----------------------------------------------------------
+    def managed_profiles(self) -> dict[str, ManagedProfile]:
+        """Every managed section, by profile name; empty when the file does not exist."""
+        text = self._load()
+        if text is None:
+            return {}
+        return {
+            section.name: _managed_profile(section)
+            for section in _parse(text.body, self.path).iter_sections()
+            if MARKER_KEY in section
+        }
+
+    def check_writable(self, profile: str, force: bool = False) -> None:
+        """Fail now, before any STS call, if writing ``profile`` would be refused."""
+        text = self._load()
+        if text is not None:
+            self._splice(text, profile, None, force, role=None)
+
+    # -- writing -----------------------------------------------------------
+    def write_profile(
+        self,
+        profile: str,
+        role: str,
+        creds: TemporaryCredentials,
+        region: str | None = None,
+        force: bool = False,
+    ) -> None:
+        section = _render_section(profile, role, creds, region)
+        with self._edit() as (target, text):
+            atomic_write(target, self._splice(text, profile, section, force, role).encode())
+
+    def remove_profile(self, profile: str) -> bool:
+        """Delete a managed section; False when it was not there. Foreign sections are refused."""
+        with self._edit() as (target, text):
+            if text is None or profile not in _parse(text.body, self.path):
+                return False
+            atomic_write(target, self._splice(text, profile, "", force=False, role=None).encode())
+            return True
+
+    # -- internals ---------------------------------------------------------
+    @contextmanager
+    def _edit(self) -> Iterator[tuple[Path, _Text | None]]:
+        """Hold the lock; yield the real target path and its current text (re-read now)."""
+        target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
+        if not target.parent.exists():
+            target.parent.mkdir(mode=0o700, parents=True)
+        lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
+        try:
+            with lock:
+                remove_stale_temps(target)
+                yield target, self._load()
+        except Timeout:
+            raise CredentialsFileError(
+                f"{self.path} is locked by another roletray process for over "
+                f"{self.lock_timeout:.0f} s — wait for it to finish, or remove {lock.lock_file} "
+                "if no roletray is running."
+            ) from None
+
+    def _load(self) -> _Text | None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CredentialsFileError(
+                f"Cannot read {self.path}: {exc.strerror} — check its permissions."
+            ) from None
+        return _Text.decode(data, self.path)
+
+    def _splice(
+        self, text: _Text | None, profile: str, section: str | None, force: bool, role: str | None
+    ) -> _Text:
+        """Replace (or append, or with "" remove) one section; None only checks.
+
+        ``role`` is the marker the new section must carry, None when removing.
+        """
+        text = text or _Text("", bom=False, newline="\n")
+        updater = _parse(text.body, self.path)
+        blocks = list(updater.iter_blocks())
+        if "".join(str(block) for block in blocks) != text.body:
+            raise CredentialsFileError(
+                f"{self.path} uses a layout roletray cannot edit without changing other lines; "
+                "it was left untouched — move your profiles into plain [name] sections."
+            )
+        existing = updater[profile] if updater.has_section(profile) else None
+        if existing is not None and MARKER_KEY not in existing and not force:
+            raise CredentialsFileError(
+                f"Profile [{profile}] in {self.path} was not written by roletray; it was left "
+                "untouched — set another profile for this role, or pass --force to replace it."
+            )
+        if section is None:
+            return text
+        section = section.replace("\n", text.newline)
+        if existing is None:
+            body = _append(text.body, section, text.newline)
+        else:
+            body = "".join(
+                section + _trailing_lines(block) if block is existing else str(block)
+                for block in blocks
+            )
+        _verify(text.body, body, profile, role, self.path)
+        return _Text(body, text.bom, text.newline)
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The file decoded, with what must survive a rewrite: its BOM and its newline."""
+
+    body: str
+    bom: bool
+    newline: str
+
+    @classmethod
+    def decode(cls, data: bytes, path: Path) -> _Text:
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise CredentialsFileError(
+                f"{path} line {line}: the file is binary, not an INI file; it was left untouched "
+                "— restore it from a backup or move it away."
+            )
+        bom = data.startswith(codecs.BOM_UTF8)
+        try:
+            body = data[len(codecs.BOM_UTF8) if bom else 0 :].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CredentialsFileError(
+                f"{path} line {line}: not UTF-8 text; the file was left untouched — "
+                "fix that line by hand."
+            ) from None
+        newline = "\r\n" if body.partition("\n")[0].endswith("\r") else "\n"
+        return cls(body, bom, newline)
+
+    def encode(self) -> bytes:
+        return (codecs.BOM_UTF8 if self.bom else b"") + self.body.encode("utf-8")
+
+
+def _parse(body: str, path: Path) -> ConfigUpdater:
+    updater = ConfigUpdater()
+    try:
+        updater.read_string(body, source=str(path))
+        _raw_parse(body, path)  # botocore's parser must agree, or the CLIs break
+    except configparser.Error as exc:
+        raise CredentialsFileError(_parse_error_message(exc, path)) from None
+    return updater
+
+
+def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()  # exactly what botocore.configloader uses
+    parser.read_string(body, source=str(path))
+    return parser
+
+
+def _parse_error_message(exc: configparser.Error, path: Path) -> str:
+    tail = "the file was left untouched — fix it by hand and try again."
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"{path} line {exc.lineno}: section [{exc.section}] appears twice; {tail}"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return (
+            f"{path} line {exc.lineno}: key '{exc.option}' appears twice in [{exc.section}]; {tail}"
+        )
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"{path} line {exc.lineno}: text before the first [section] header; {tail}"
+    if isinstance(exc, configparser.ParsingError):
+        lines = getattr(exc, "errors", [])
+        where = f" line {lines[0][0]}" if lines else ""
+        return f"{path}{where}: not a 'key = value' line or a [section] header; {tail}"
+    return f"{path}: cannot be parsed as an INI file; {tail}"
+
+
+def _render_section(
+    profile: str, role: str, creds: TemporaryCredentials, region: str | None
+) -> str:
+    lines = [
+        f"[{profile}]",
+        f"# managed by roletray (role {role}): rewritten on assume, removed by `roletray clear`",
+        f"{MARKER_KEY} = {role}",
+        f"aws_access_key_id = {creds.access_key_id}",
+        f"aws_secret_access_key = {creds.secret_access_key}",
+        f"aws_session_token = {creds.session_token}",
+        f"{EXPIRES_KEY} = {format_expiry(creds.expiration)}",
+        f"{PRINCIPAL_KEY} = {creds.principal_arn}",
+    ]
+    if region:
+        lines.append(f"region = {region}")
+    return "\n".join(lines) + "\n"
+
+
+def _append(body: str, section: str, newline: str) -> str:
+    if not body:
+        return section
+    if not body.endswith("\n"):
+        body += newline
+    if not body.endswith(newline * 2) and body.strip():
+        body += newline  # one blank line between sections, but never a growing gap
+    return body + section
+
+
+def _trailing_lines(section: Section) -> str:
+    """Comments and blank lines after a section's last key usually introduce the next one."""
+    children = list(section.iter_blocks())
+    keep: list[str] = []
+    for block in reversed(children):
+        if not isinstance(block, Comment | Space):
+            break
+        keep.append(str(block))
+    return "".join(reversed(keep))
+
+
+def _verify(old: str, new: str, profile: str, role: str | None, path: Path) -> None:
+    """Belt and braces: botocore's parser must see every other profile unchanged."""
+    try:
+        before, after = _raw_parse(old, path), _raw_parse(new, path)
+    except configparser.Error as exc:
+        raise CredentialsFileError(_parse_error_message(exc, path)) from None
+    others_before = {s: dict(before[s]) for s in before.sections() if s != profile}
+    others_after = {s: dict(after[s]) for s in after.sections() if s != profile}
+    if role is None:
+        written_ok = not after.has_section(profile)
+    else:
+        written_ok = after.get(profile, MARKER_KEY, fallback=None) == role
+    if others_before != others_after or not written_ok:
+        raise CredentialsFileError(
+            f"Refusing to write {path}: the edit would have changed other profiles; the file "
+            "was left untouched — please report this with a copy of the file's layout."
+        )
+
+
+def _managed_profile(section: Section) -> ManagedProfile:
+    def value(key: str) -> str | None:
+        return section[key].value.strip() if key in section else None
+
+    expires = value(EXPIRES_KEY)
+    try:
+        expiration = datetime.fromisoformat(expires) if expires else None
+    except ValueError:
+        expiration = None
+    if expiration is not None and expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)
+    return ManagedProfile(section.name, value(MARKER_KEY) or "", expiration, value(PRINCIPAL_KEY))

@@ -1,0 +1,152 @@
+"""The engine: key sets, roles, assume, status, clear. No UI, no globals.
+
+Every side effect comes in through a seam (config store, keystore, STS, the
+credentials file, the clock, the MFA prompt), so the CLI and the tray are thin
+shells and tests can swap any one part for a real stand-in or a fake.
+
+One assume: config → role and key set → MFA code (prompt) → credentials file
+checked writable → secret from the keystore → STS AssumeRole → profile written
+atomically → status read back from the file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, check_name
+from tray_app.credentials_file import CredentialsFile
+from tray_app.errors import ConfigError, PromptError
+from tray_app.keystore import Keystore
+from tray_app.prompt import MfaPrompt, no_prompt
+from tray_app.sessions import RoleStatus, role_status, statuses
+from tray_app.sts import AssumeRequest, LongLivedKey, Sts
+
+Clock = Callable[[], datetime]
+StsFactory = Callable[[Config], Sts]
+_MFA_CODE = re.compile(r"\d{6}")
+_SESSION_CHARS = re.compile(r"[^\w+=,.@-]")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    def __init__(
+        self,
+        store: ConfigStore,
+        keystore: Keystore,
+        sts: StsFactory,
+        credentials: CredentialsFile,
+        clock: Clock = utc_now,
+        mfa_prompt: MfaPrompt = no_prompt,
+    ) -> None:
+        self.store = store
+        self.keystore = keystore
+        self._sts = sts
+        self.credentials = credentials
+        self.clock = clock
+        self.mfa_prompt = mfa_prompt
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = self.store.load()
+        return self._config
+
+    def reload(self) -> Config:
+        self._config = None
+        return self.config
+
+    # -- key sets ------------------------------------------------------------
+    def add_keys(self, name: str, access_key_id: str, secret: str, verify: bool = True) -> KeySet:
+        """Check the key with STS (unless told not to), then keyring first, config second."""
+        check_name("key set", name)
+        problem = KEY_FIELDS["access_key_id"](access_key_id)
+        if problem:
+            raise ConfigError(f"Key set '{name}': access key id {problem}.")
+        if not secret or any(ch.isspace() for ch in secret):
+            raise PromptError(f"Key set '{name}': the secret access key is empty or has spaces.")
+        user_arn = None
+        if verify:
+            key = LongLivedKey(name, access_key_id, secret)
+            user_arn = self._sts(self.config).caller_identity(key, self.config.settings.region)
+        keyset = KeySet(name=name, access_key_id=access_key_id, user_arn=user_arn)
+        self.keystore.set(name, secret)  # a refused keyring leaves the config as it was
+        try:
+            self._config = self.store.put_keyset(keyset)
+        except Exception:
+            self.keystore.delete(name)
+            raise
+        return keyset
+
+    def remove_keys(self, name: str) -> None:
+        self._config = self.store.remove_keyset(name)
+        self.keystore.delete(name)
+
+    # -- roles ---------------------------------------------------------------
+    def add_role(self, role: Role) -> Role:
+        self._config = self.store.put_role(role)
+        return self._config.roles[role.name]
+
+    def remove_role(self, name: str) -> None:
+        self._config = self.store.remove_role(name)
+
+    # -- sessions ------------------------------------------------------------
+    def assume(self, name: str, mfa_code: str | None = None, force: bool = False) -> RoleStatus:
+        config = self.config
+        role = config.role(name)
+        keyset = config.keyset(role.keys)
+        request = AssumeRequest(
+            role=role.name,
+            role_arn=role.role_arn,
+            session_name=role.session_name or default_session_name(keyset),
+            duration=role.duration,
+            region=config.region_for(role),
+            external_id=role.external_id,
+            mfa_serial=role.mfa_serial,
+        )
+        if role.mfa_serial:
+            request = replace(request, mfa_code=self._mfa_code(role, mfa_code))
+        self.credentials.check_writable(role.target_profile, force)  # fail before the network
+        key = LongLivedKey(keyset.name, keyset.access_key_id, self.keystore.get(keyset.name))
+        creds = self._sts(config).assume_role(key, request)
+        self.credentials.write_profile(
+            role.target_profile, role.name, creds, region=role.region, force=force
+        )
+        return role_status(role, self.credentials.managed_profiles(), self.clock())
+
+    def status(self) -> list[RoleStatus]:
+        return statuses(self.config, self.credentials.managed_profiles(), self.clock())
+
+    def clear(self, name: str) -> bool:
+        """Remove a role's temporary credentials; False when there were none."""
+        return self.credentials.remove_profile(self.config.role(name).target_profile)
+
+    def _mfa_code(self, role: Role, given: str | None) -> str:
+        code = (given if given is not None else self.mfa_prompt(role)).strip()
+        if not _MFA_CODE.fullmatch(code):
+            raise PromptError(
+                f"Role {role.name}: an MFA code is 6 digits from your authenticator — "
+                "try again with the current code."
+            )
+        return code
+
+
+def default_session_name(keyset: KeySet) -> str:
+    """The IAM user's name (as CloudTrail shows it), else roletray-<local user>."""
+    base = keyset.user_name or f"roletray-{_local_user()}"
+    name = _SESSION_CHARS.sub("-", base)[:64]
+    return name if len(name) >= 2 else f"roletray-{name}"
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers): any stable name will do
+        return "user"

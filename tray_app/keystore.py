@@ -1,0 +1,171 @@
+"""Long-lived secret access keys in the OS keyring, and nowhere else.
+
+Only a real secure store is accepted (Secret Service, KWallet, macOS Keychain,
+Windows Credential Locker, or a third-party backend that is not a plaintext
+file). Every call runs in a worker thread with a bounded wait, because a locked
+keyring may raise an unlock prompt nobody sees, and that must not hang the CLI
+or freeze the tray.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from tray_app.errors import KeystoreError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+SERVICE = "roletray"
+DEFAULT_TIMEOUT = 15.0
+_INSECURE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+_INSTALL_HINT = (
+    "start your desktop's keyring (on Linux: gnome-keyring or KWallet with the Secret Service "
+    "API; install gnome-keyring if missing)"
+)
+
+T = TypeVar("T")
+
+
+class Keystore(Protocol):
+    """The narrow seam the engine uses; tests may pass an in-memory one."""
+
+    def get(self, name: str) -> str: ...
+    def set(self, name: str, secret: str) -> None: ...
+    def delete(self, name: str) -> None: ...
+
+
+def timeout_from_env() -> float:
+    try:
+        return float(os.environ.get("ROLETRAY_KEYRING_TIMEOUT", DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+class OsKeystore:
+    """The OS keyring through the ``keyring`` library, service ``roletray``."""
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout_from_env() if timeout is None else timeout
+        self._backend: KeyringBackend | None = None
+
+    @property
+    def backend(self) -> KeyringBackend:
+        if self._backend is None:
+            self._backend = self._bounded(secure_backend, "open the OS keyring")
+        return self._backend
+
+    def get(self, name: str) -> str:
+        secret = self._bounded(lambda: self.backend.get_password(SERVICE, name), "read")
+        if not secret:
+            raise KeystoreError(
+                f"The OS keyring has no secret for key set '{name}' — add it again with "
+                f"`roletray keys add {name} --access-key-id …`."
+            )
+        return secret
+
+    def set(self, name: str, secret: str) -> None:
+        self._bounded(lambda: self.backend.set_password(SERVICE, name, secret), "store")
+
+    def delete(self, name: str) -> None:
+        import keyring.errors
+
+        def delete() -> None:
+            # Already gone is what the caller wanted.
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                self.backend.delete_password(SERVICE, name)
+
+        self._bounded(delete, "delete")
+
+    def _bounded(self, call: Callable[[], T], action: str) -> T:
+        """Run ``call`` in a daemon thread; give up after ``timeout`` seconds."""
+        result: list[T] = []
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                result.append(call())
+            except BaseException as exc:  # re-raised in the caller's thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, name=f"keyring-{action}", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise KeystoreError(
+                f"The OS keyring did not answer within {self.timeout:.0f} s (trying to {action}) "
+                "— it is probably locked behind an unlock prompt; unlock it (log in to the "
+                "desktop, or open your keyring app) and try again."
+            )
+        if failure:
+            raise _translate(failure[0], action) from None
+        return result[0]
+
+
+def secure_backend() -> KeyringBackend:
+    """The keyring backend to use, refusing anything that stores plaintext."""
+    import keyring
+    from keyring.backends.chainer import ChainerBackend
+
+    chosen = keyring.get_keyring()
+    explicit = bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
+    if isinstance(chosen, ChainerBackend):
+        # A chainer writes to the first backend that accepts: pick a secure one ourselves.
+        secure = [b for b in chosen.backends if is_secure(b)]
+        if secure:
+            return secure[0]
+        chosen = chosen.backends[0] if chosen.backends else chosen
+    if is_secure(chosen):
+        return chosen
+    name = f"{type(chosen).__module__}.{type(chosen).__name__}"
+    if explicit:
+        raise KeystoreError(
+            f"PYTHON_KEYRING_BACKEND selects {name}, which is not a secure store — roletray "
+            "will not keep a long-lived key there; unset it or name a system keyring backend."
+        )
+    raise KeystoreError(f"No secure OS keyring is available (found {name}) — {_INSTALL_HINT}.")
+
+
+def is_secure(backend: object) -> bool:
+    from keyring.backends.chainer import ChainerBackend
+
+    module = type(backend).__module__
+    if isinstance(backend, ChainerBackend) or module.startswith(_INSECURE_MODULES):
+        return False
+    if "plaintext" in type(backend).__name__.lower():
+        return False
+    return getattr(backend, "priority", 0) > 0
+
+
+def _translate(exc: BaseException, action: str) -> BaseException:
+    import keyring.errors
+
+    if isinstance(exc, KeystoreError):
+        return exc
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        return KeystoreError(
+            f"The OS keyring is locked (trying to {action}) — unlock it and try again."
+        )
+    if isinstance(exc, keyring.errors.InitError | keyring.errors.NoKeyringError):
+        return KeystoreError(f"The OS keyring cannot be opened ({_reason(exc)}) — {_INSTALL_HINT}.")
+    if isinstance(exc, keyring.errors.KeyringError):
+        return KeystoreError(
+            f"The OS keyring refused to {action} the secret ({_reason(exc)}) — check that it "
+            "is unlocked and try again."
+        )
+    if isinstance(exc, Exception):
+        return KeystoreError(
+            f"The OS keyring failed to {action} the secret ({type(exc).__name__}) — check that "
+            "it is running and unlocked."
+        )
+    return exc
+
+
+def _reason(exc: BaseException) -> str:
+    # Backend errors describe the store, never the secret; keep one short line.
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

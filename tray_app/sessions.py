@@ -1,0 +1,78 @@
+"""What state each role's session is in, derived from the credentials file and a clock.
+
+Nothing here is cached: the file is the truth, so status is right after a
+restart, after another roletray process wrote, or after the user edited it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from tray_app.config import Config, Role
+from tray_app.credentials_file import ManagedProfile
+
+
+class State(StrEnum):
+    NEVER = "never"  # no managed profile for this role in the file
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class RoleStatus:
+    role: str
+    profile: str
+    state: State
+    expiration: datetime | None = None
+    principal_arn: str | None = None
+    time_left: timedelta | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "role": self.role,
+            "profile": self.profile,
+            "state": str(self.state),
+            "expiration": iso_utc(self.expiration) if self.expiration else None,
+            "seconds_left": int(self.time_left.total_seconds()) if self.time_left else 0,
+            "principal_arn": self.principal_arn,
+        }
+
+
+def role_status(role: Role, managed: Mapping[str, ManagedProfile], now: datetime) -> RoleStatus:
+    profile = managed.get(role.target_profile)
+    if profile is None:
+        return RoleStatus(role.name, role.target_profile, State.NEVER)
+    left = profile.expiration - now if profile.expiration else timedelta(0)
+    state = State.ACTIVE if left > timedelta(0) else State.EXPIRED
+    return RoleStatus(
+        role.name,
+        role.target_profile,
+        state,
+        profile.expiration,
+        profile.principal_arn,
+        left if state is State.ACTIVE else None,
+    )
+
+
+def statuses(
+    config: Config, managed: Mapping[str, ManagedProfile], now: datetime
+) -> list[RoleStatus]:
+    return [role_status(role, managed, now) for role in config.roles.values()]
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_left(left: timedelta | None) -> str:
+    """'42 min', '1 h 05 min', '< 1 min'; '' when there is nothing left."""
+    if left is None or left <= timedelta(0):
+        return ""
+    minutes = int(left.total_seconds() // 60)
+    if minutes < 1:
+        return "< 1 min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

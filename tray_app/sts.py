@@ -1,0 +1,263 @@
+"""AWS STS: AssumeRole and GetCallerIdentity with bounded time, and plain-English errors.
+
+boto3 is imported only when a call is made, so CLI verbs that never reach STS
+stay fast. The client uses an explicit region (regional endpoint), fixed
+timeouts and a fixed number of attempts, and honours AWS_ENDPOINT_URL_STS /
+AWS_ENDPOINT_URL like every SDK does. It never reads the user's AWS_PROFILE:
+the credentials come from the keyring, and the profile named there may be the
+very one we are about to write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tray_app.credentials_file import TemporaryCredentials
+from tray_app.errors import StsError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+
+@dataclass(frozen=True)
+class LongLivedKey:
+    keyset: str  # the key set's name, for messages
+    access_key_id: str
+    secret_access_key: str
+
+    def __repr__(self) -> str:
+        return f"LongLivedKey(keyset={self.keyset!r}, access_key_id={self.access_key_id!r})"
+
+
+@dataclass(frozen=True)
+class AssumeRequest:
+    role: str  # the roletray role name, for messages
+    role_arn: str
+    session_name: str
+    duration: int
+    region: str
+    external_id: str | None = None
+    mfa_serial: str | None = None
+    mfa_code: str | None = None
+
+    def __repr__(self) -> str:  # the MFA code is short-lived but still not for logs
+        return f"AssumeRequest(role={self.role!r}, role_arn={self.role_arn!r})"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one STS call may take: attempts × (connect + read) plus back-off."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    attempts: int = 3
+
+    @property
+    def worst_case(self) -> float:
+        return self.attempts * (self.connect_timeout + self.read_timeout) + 2.0 * self.attempts
+
+
+class Sts(Protocol):
+    def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials: ...
+    def caller_identity(self, key: LongLivedKey, region: str) -> str: ...
+
+
+class BotoSts:
+    """The real STS through boto3."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
+    def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials:
+        params: dict[str, Any] = {
+            "RoleArn": request.role_arn,
+            "RoleSessionName": request.session_name,
+            "DurationSeconds": request.duration,
+        }
+        if request.external_id:
+            params["ExternalId"] = request.external_id
+        if request.mfa_serial:
+            params["SerialNumber"] = request.mfa_serial
+            params["TokenCode"] = request.mfa_code or ""
+        client = self._client(key, request.region)
+        with _explained(f"assuming {request.role}", key, request, client):
+            response = client.assume_role(**params)
+        creds = response["Credentials"]
+        return TemporaryCredentials(
+            access_key_id=creds["AccessKeyId"],
+            secret_access_key=creds["SecretAccessKey"],
+            session_token=creds["SessionToken"],
+            expiration=_as_utc(creds["Expiration"]),
+            principal_arn=response["AssumedRoleUser"]["Arn"],
+        )
+
+    def caller_identity(self, key: LongLivedKey, region: str) -> str:
+        client = self._client(key, region)
+        with _explained(f"checking key set {key.keyset}", key, None, client):
+            return client.get_caller_identity()["Arn"]
+
+    def _client(self, key: LongLivedKey, region: str) -> BaseClient:
+        import boto3
+        import botocore.session
+        from botocore.config import Config
+
+        # session_vars: never take a profile from AWS_PROFILE (it may not exist yet).
+        core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        core.set_config_variable("sts_regional_endpoints", "regional")  # never the global one
+        session = boto3.session.Session(botocore_session=core)
+        config = Config(
+            region_name=region,
+            connect_timeout=self.limits.connect_timeout,
+            read_timeout=self.limits.read_timeout,
+            retries={"mode": "standard", "total_max_attempts": self.limits.attempts},
+        )
+        try:
+            return session.client(
+                "sts",
+                region_name=region,
+                aws_access_key_id=key.access_key_id,
+                aws_secret_access_key=key.secret_access_key,
+                config=config,
+            )
+        except Exception as exc:
+            raise StsError(
+                f"Cannot set up the STS client ({type(exc).__name__}: {exc}) — check your "
+                "AWS config file and AWS_* environment variables."
+            ) from None
+
+
+class _explained:
+    """Turn any botocore failure inside the block into one StsError sentence."""
+
+    def __init__(
+        self, doing: str, key: LongLivedKey, request: AssumeRequest | None, client: BaseClient
+    ) -> None:
+        self.doing, self.key, self.request, self.client = doing, key, request, client
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, exc: BaseException | None, _tb: object) -> bool:
+        if exc is None or not isinstance(exc, Exception) or isinstance(exc, StsError):
+            return False
+        raise explain(exc, self.doing, self.key, self.request, self.client.meta.endpoint_url)
+
+
+def explain(
+    exc: Exception,
+    doing: str,
+    key: LongLivedKey,
+    request: AssumeRequest | None,
+    endpoint: str,
+) -> StsError:
+    """One sentence with the likely fix for each way STS can fail."""
+    from botocore import exceptions as bex
+
+    if isinstance(exc, bex.ClientError):
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+        return StsError(_client_error(code, message, doing, key, request), code)
+    if isinstance(exc, bex.ConnectTimeoutError | bex.ReadTimeoutError):
+        return StsError(
+            f"Timeout {doing}: STS at {endpoint} did not answer in time — check your network "
+            "or VPN and try again.",
+            "Timeout",
+        )
+    if isinstance(exc, bex.EndpointConnectionError | bex.ConnectionClosedError):
+        return StsError(
+            f"Network error {doing}: cannot reach STS at {endpoint} — check your network, "
+            "proxy or VPN and try again.",
+            "NetworkError",
+        )
+    if isinstance(exc, bex.ParamValidationError):
+        return StsError(f"Invalid request {doing}: {exc} — fix the role in roletray config.")
+    if isinstance(exc, bex.BotoCoreError):
+        return StsError(f"Error {doing}: {exc} — try again, or run with --verbose.", "BotoCore")
+    return StsError(f"Unexpected {type(exc).__name__} {doing} — run with --verbose for detail.")
+
+
+_THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests"}
+_UNAVAILABLE = {"ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout"}
+
+
+def _client_error(
+    code: str, message: str, doing: str, key: LongLivedKey, request: AssumeRequest | None
+) -> str:
+    readd = f"`roletray keys add {key.keyset} --access-key-id …`"
+    if code == "AccessDenied" and "MultiFactorAuthentication" in message:
+        return (
+            f"AccessDenied {doing}: the MFA code was wrong or already used — wait for the "
+            "next code and try again."
+        )
+    if code == "AccessDenied":
+        suspects = ["the role's trust policy", "your user's IAM permissions"]
+        checks = ["role_arn"]
+        if request and request.external_id:
+            suspects.append("the external ID")
+            checks.append("external_id")
+        if request and request.mfa_serial:
+            suspects.append("the MFA device")
+            checks.append("mfa_serial")
+        return (
+            f"AccessDenied {doing}: {', '.join(suspects[:-1])} or {suspects[-1]} rejected you "
+            f"— check {' and '.join(checks)} in roletray config, and that the role trusts "
+            "your IAM user."
+        )
+    if code == "InvalidClientTokenId":
+        return (
+            f"InvalidClientTokenId {doing}: AWS does not know access key {key.access_key_id} "
+            f"of key set '{key.keyset}' (deleted or never existed) — create a new key in IAM "
+            f"and run {readd}."
+        )
+    if code == "SignatureDoesNotMatch" and "expired" in message.lower():
+        return (
+            f"SignatureDoesNotMatch {doing}: the signature expired because this computer's "
+            "clock is off by more than 5 minutes — sync the clock (enable NTP) and try again."
+        )
+    if code == "SignatureDoesNotMatch":
+        return (
+            f"SignatureDoesNotMatch {doing}: the secret stored for key set '{key.keyset}' does "
+            f"not belong to access key {key.access_key_id} — run {readd} with the right secret."
+        )
+    if code in ("ExpiredToken", "ExpiredTokenException"):
+        return (
+            f"ExpiredToken {doing}: the credentials used to sign the request have expired — "
+            f"store a long-lived IAM user key with {readd}."
+        )
+    if code == "RegionDisabledException":
+        region = request.region if request else "this region"
+        return (
+            f"RegionDisabledException {doing}: STS is not activated in {region} for this "
+            "account — activate it in IAM account settings, or set another region for the "
+            "role in roletray config."
+        )
+    if code == "ValidationError":
+        return _validation_error(message, doing, request)
+    if code in _THROTTLING:
+        return f"{code} {doing}: STS is throttling requests — wait a minute and try again."
+    if code in _UNAVAILABLE:
+        return f"{code} {doing}: STS is unavailable right now — try again in a minute."
+    return f"{code or 'Error'} {doing}: {message or 'STS refused the request'} — check the role."
+
+
+def _validation_error(message: str, doing: str, request: AssumeRequest | None) -> str:
+    lowered = message.lower()
+    if "durationseconds" in lowered or "duration" in lowered:
+        duration = f"{request.duration} s " if request else ""
+        return (
+            f"ValidationError {doing}: the duration {duration}is above the role's maximum "
+            "session duration — lower duration in roletray config, or raise the role's "
+            "MaxSessionDuration in IAM."
+        )
+    if "rolesessionname" in lowered:
+        return (
+            f"ValidationError {doing}: the session name is not accepted — set session_name "
+            "to 2-64 letters, digits or + = , . @ _ - in roletray config."
+        )
+    return f"ValidationError {doing}: {message} — check the role in roletray config."
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
