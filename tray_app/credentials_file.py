@@ -154,7 +154,7 @@ class CredentialsFile:
 
         ``role`` is the marker the new section must carry, None when removing.
         """
-        text = text or _Text("", bom=False, newline="\n")
+        text = text or _Text("", newline="\n")
         updater = _parse(text.body, self.path)
         blocks = list(updater.iter_blocks())
         if "".join(str(block) for block in blocks) != text.body:
@@ -179,15 +179,19 @@ class CredentialsFile:
                 for block in blocks
             )
         _verify(text.body, body, profile, role, self.path)
-        return _Text(body, text.bom, text.newline)
+        return _Text(body, text.newline)
 
 
 @dataclass(frozen=True)
 class _Text:
-    """The file decoded, with what must survive a rewrite: its BOM and its newline."""
+    """The file decoded, with the newline style new lines must follow.
+
+    A UTF-8 byte-order mark is dropped on write: botocore (so every AWS CLI and
+    SDK) cannot parse a credentials file that starts with one, so keeping it
+    would write credentials no tool can read.
+    """
 
     body: str
-    bom: bool
     newline: str
 
     @classmethod
@@ -208,10 +212,10 @@ class _Text:
                 "fix that line by hand."
             ) from None
         newline = "\r\n" if body.partition("\n")[0].endswith("\r") else "\n"
-        return cls(body, bom, newline)
+        return cls(body, newline)
 
     def encode(self) -> bytes:
-        return (codecs.BOM_UTF8 if self.bom else b"") + self.body.encode("utf-8")
+        return self.body.encode("utf-8")
 
 
 def _parse(body: str, path: Path) -> ConfigUpdater:

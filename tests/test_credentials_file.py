@@ -1,0 +1,235 @@
+"""The credentials-file writer: golden files, refusal of bad input, atomicity, permissions."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import shutil
+import stat
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from botocore.configloader import raw_config_parse
+from filelock import FileLock
+
+from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
+from tray_app.errors import CredentialsFileError
+
+GOLDEN = Path(__file__).parent / "golden" / "credentials"
+CASES = sorted(p.stem for p in GOLDEN.glob("*.in"))
+CREDS = TemporaryCredentials(
+    access_key_id="ASIAGOLDENGOLDENGOLD",
+    secret_access_key="golden/secret/key+0123456789abcdefghijk",
+    session_token="FwoGZXIvYXdzEGoldenSessionToken==",
+    expiration=datetime(2026, 11, 28, 12, 34, 56, tzinfo=UTC),
+    principal_arn="arn:aws:sts::123456789012:assumed-role/App/alice",
+)
+
+
+def creds_file(tmp_path: Path, content: bytes | None = None) -> CredentialsFile:
+    path = tmp_path / ".aws" / "credentials"
+    if content is not None:
+        path.parent.mkdir(mode=0o700)
+        path.write_bytes(content)
+    return CredentialsFile(path)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_write(tmp_path: Path, case: str) -> None:
+    original = (GOLDEN / f"{case}.in").read_bytes()
+    file = creds_file(tmp_path, original)
+    file.write_profile("app", "app", CREDS, region="eu-west-1")
+    written = file.path.read_bytes()
+    expected = GOLDEN / f"{case}.out"
+    if os.environ.get("REGENERATE_GOLDEN"):
+        expected.write_bytes(written)
+    assert written == expected.read_bytes()
+    parsed = raw_config_parse(str(file.path))  # botocore reads what we wrote
+    assert parsed["app"]["aws_session_token"] == CREDS.session_token
+    assert parsed["app"]["region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_write_then_remove_restores_every_foreign_byte(tmp_path: Path, case: str) -> None:
+    original = (GOLDEN / f"{case}.in").read_bytes()
+    file = creds_file(tmp_path, original)
+    file.write_profile("app", "app", CREDS)
+    assert file.remove_profile("app") is True
+    original = original.removeprefix(codecs.BOM_UTF8)  # dropped: botocore cannot read it
+    after = file.path.read_bytes()
+    if b"x_roletray_role" in original:  # the managed section goes, its neighbours stay
+        head, _, tail = original.partition(b"[app]")
+        assert after == head + tail[tail.index(b"\n\n# the next one") + 1 :]
+    else:  # appended: at most the separator we added stays
+        assert after.rstrip(b"\r\n") == original.rstrip(b"\r\n")
+        assert after.startswith(original)
+    assert b"golden" not in after.lower()
+
+
+def test_rewrite_is_stable(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, (GOLDEN / "comments.in").read_bytes())
+    file.write_profile("app", "app", CREDS)
+    once = file.path.read_bytes()
+    file.write_profile("app", "app", CREDS)
+    assert file.path.read_bytes() == once
+
+
+def test_managed_profiles_reports_expiry_and_principal(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    file.write_profile("prod", "prod-admin", CREDS)
+    managed = file.managed_profiles()
+    assert list(managed) == ["prod"]
+    assert managed["prod"].role == "prod-admin"
+    assert managed["prod"].expiration == CREDS.expiration
+    assert managed["prod"].principal_arn == CREDS.principal_arn
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (b"[a]\nk = 1\n\n[a]\nk = 2\n", "line 4: section [a] appears twice"),
+        (b"[a]\nk = 1\nk = 2\n", "line 3: key 'k' appears twice in [a]"),
+        (b"garbage first\n[a]\n", "line 1: text before the first [section]"),
+        (b"[a]\nk = 1\nno delimiter here\n", "line 3: not a 'key = value' line"),
+        (b"[a\nk = 1\n", "line 1: text before the first [section]"),
+        (b"[a]\nk = 1\n\x00\x01\x02", "line 3: the file is binary"),
+        (b"[a]\nk = caf\xe9\n", "line 2: not UTF-8 text"),
+    ],
+)
+def test_unparseable_file_is_left_untouched(tmp_path: Path, content: bytes, phrase: str) -> None:
+    file = creds_file(tmp_path, content)
+    with pytest.raises(CredentialsFileError) as raised:
+        file.write_profile("app", "app", CREDS)
+    assert phrase in str(raised.value)
+    assert "untouched" in str(raised.value)
+    assert file.path.read_bytes() == content
+    with pytest.raises(CredentialsFileError):
+        file.check_writable("app")
+    assert [p.name for p in file.path.parent.iterdir() if "tmp" in p.name] == []
+
+
+def test_foreign_section_needs_force_and_default_is_never_touched(tmp_path: Path) -> None:
+    content = b"[default]\naws_access_key_id = AKIAMINEMINEMINEMINE\n\n[app]\nregion = x\n"
+    file = creds_file(tmp_path, content)
+    for profile in ("app", "default"):
+        with pytest.raises(CredentialsFileError, match="not written by roletray"):
+            file.write_profile(profile, "app", CREDS)
+        with pytest.raises(CredentialsFileError, match="not written by roletray"):
+            file.remove_profile(profile)
+    assert file.path.read_bytes() == content
+    file.write_profile("app", "app", CREDS, force=True)
+    text = file.path.read_text()
+    assert text.startswith("[default]\naws_access_key_id = AKIAMINEMINEMINEMINE\n\n[app]\n")
+    assert "region = x" not in text
+
+
+def test_new_file_is_0600_in_a_0700_dir(tmp_path: Path) -> None:
+    file = creds_file(tmp_path)
+    file.write_profile("app", "app", CREDS)
+    assert stat.S_IMODE(file.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(file.path.parent.stat().st_mode) == 0o700
+
+
+def test_existing_world_readable_file_becomes_0600(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    file.path.chmod(0o644)
+    file.write_profile("app", "app", CREDS)
+    assert stat.S_IMODE(file.path.stat().st_mode) == 0o600
+
+
+def test_symlink_stays_a_symlink_and_its_target_is_updated(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "aws-credentials"
+    target.write_bytes(b"[default]\nregion = us-east-1\n")
+    link = tmp_path / ".aws" / "credentials"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    CredentialsFile(link).write_profile("app", "app", CREDS)
+    assert link.is_symlink() and link.resolve() == target
+    assert "[app]" in target.read_text()
+    assert [p.name for p in dotfiles.iterdir() if "tmp" in p.name] == []
+
+
+def test_stale_temp_files_are_removed_by_the_next_write(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    stale = file.path.parent / ".credentials.abc123.roletray-tmp"
+    stale.write_text("[app]\naws_session_token = left by a killed writer\n")
+    file.write_profile("app", "app", CREDS)
+    assert not stale.exists()
+
+
+def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, b"")
+    file.lock_timeout = 0.2
+    held = FileLock(file.path.parent / ".credentials.roletray-lock")
+    with held, pytest.raises(CredentialsFileError, match="locked by another roletray"):
+        file.write_profile("app", "app", CREDS)
+
+
+def test_a_failed_write_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = b"[default]\nregion = us-east-1\n"
+    file = creds_file(tmp_path, content)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        file.write_profile("app", "app", CREDS)
+    assert file.path.read_bytes() == content
+    assert sorted(p.name for p in file.path.parent.iterdir()) == [
+        ".credentials.roletray-lock",
+        "credentials",
+    ]
+
+
+def test_concurrent_writers_in_threads_all_land(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, b"# shared\n[default]\nregion = us-east-1\n")
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for _ in range(10):
+                CredentialsFile(file.path).write_profile(f"p{n}", f"r{n}", CREDS)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(file.managed_profiles()) == [f"p{n}" for n in range(6)]
+    assert file.path.read_text().startswith("# shared\n[default]\nregion = us-east-1\n")
+
+
+def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
+    file = creds_file(tmp_path)
+    assert file.managed_profiles() == {}
+    assert file.remove_profile("app") is False
+    file.check_writable("app")
+    assert not file.path.exists()
+
+
+def test_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        file = creds_file(tmp_path)
+        file.path.parent.mkdir()
+        file.path.mkdir()  # root reads any file; a directory still fails to read
+    else:
+        file = creds_file(tmp_path, b"[a]\n")
+        file.path.chmod(0)
+    with pytest.raises(CredentialsFileError, match="Cannot read"):
+        file.managed_profiles()
+    shutil.rmtree(tmp_path / ".aws", ignore_errors=True)
+
+
+def test_credentials_repr_hides_secrets() -> None:
+    text = repr(CREDS)
+    assert CREDS.secret_access_key not in text and CREDS.session_token not in text

@@ -1,0 +1,158 @@
+"""The engine with injected fakes: what it asks STS for, and in which order it fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tray_app.config import ConfigStore, KeySet, Role
+from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
+from tray_app.engine import Engine
+from tray_app.errors import CredentialsFileError, PromptError, StsError
+from tray_app.sessions import State, format_left
+from tray_app.sts import AssumeRequest, LongLivedKey
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+ARN = "arn:aws:iam::123456789012:role/Admin"
+
+
+class MemoryKeystore:
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+
+    def get(self, name: str) -> str:
+        return self.secrets[name]
+
+    def set(self, name: str, secret: str) -> None:
+        self.secrets[name] = secret
+
+    def delete(self, name: str) -> None:
+        self.secrets.pop(name, None)
+
+
+@dataclass
+class FakeSts:
+    calls: list[tuple[LongLivedKey, AssumeRequest]] = field(default_factory=list)
+    fail: Exception | None = None
+
+    def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials:
+        self.calls.append((key, request))
+        if self.fail:
+            raise self.fail
+        return TemporaryCredentials(
+            "ASIAFAKEFAKEFAKEFAKE", "tmp-secret", "tmp-token",
+            NOW + timedelta(seconds=request.duration),
+            f"arn:aws:sts::123456789012:assumed-role/Admin/{request.session_name}",
+        )  # fmt: skip
+
+    def caller_identity(self, key: LongLivedKey, region: str) -> str:
+        return "arn:aws:iam::123456789012:user/alice"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> tuple[Engine, FakeSts]:
+    sts = FakeSts()
+    engine = Engine(
+        store=ConfigStore(tmp_path / "config.toml"),
+        keystore=MemoryKeystore(),
+        sts=lambda config: sts,
+        credentials=CredentialsFile(tmp_path / "credentials"),
+        clock=lambda: NOW,
+    )
+    engine.add_keys("work", "AKIAIOSFODNN7EXAMPLE", "long-lived-secret")
+    return engine, sts
+
+
+def test_assume_sends_the_role_settings_and_writes_the_profile(
+    engine: tuple[Engine, FakeSts],
+) -> None:
+    eng, sts = engine
+    eng.add_role(Role("prod", ARN, "work", external_id="ext-1", duration=1800, region="eu-west-1"))
+    status = eng.assume("prod")
+    key, request = sts.calls[0]
+    assert key.secret_access_key == "long-lived-secret"
+    assert (request.session_name, request.duration, request.region) == ("alice", 1800, "eu-west-1")
+    assert request.external_id == "ext-1" and request.mfa_serial is None
+    assert status.state is State.ACTIVE and status.time_left == timedelta(minutes=30)
+    assert format_left(status.time_left) == "30 min"
+    assert [s.state for s in eng.status()] == [State.ACTIVE]
+    assert "tmp-secret" not in repr(status) and "long-lived-secret" not in repr(key)
+
+
+def test_expired_sessions_read_as_expired(engine: tuple[Engine, FakeSts]) -> None:
+    eng, _ = engine
+    eng.add_role(Role("prod", ARN, "work"))
+    eng.assume("prod")
+    eng.clock = lambda: NOW + timedelta(hours=2)
+    assert [(s.state, s.time_left) for s in eng.status()] == [(State.EXPIRED, None)]
+
+
+def test_mfa_prompt_is_asked_and_its_code_checked(engine: tuple[Engine, FakeSts]) -> None:
+    eng, sts = engine
+    eng.add_role(Role("mfa", ARN, "work", mfa_serial="arn:aws:iam::123456789012:mfa/alice"))
+    with pytest.raises(PromptError, match="needs an MFA code"):
+        eng.assume("mfa")
+    eng.mfa_prompt = lambda role: " 654321 "
+    eng.assume("mfa")
+    assert sts.calls[-1][1].mfa_code == "654321"
+    eng.mfa_prompt = lambda role: "abc"
+    with pytest.raises(PromptError, match="6 digits"):
+        eng.assume("mfa")
+
+
+def test_a_refused_file_fails_before_sts_is_called(
+    engine: tuple[Engine, FakeSts], tmp_path: Path
+) -> None:
+    eng, sts = engine
+    eng.add_role(Role("prod", ARN, "work"))
+    (tmp_path / "credentials").write_text("[prod]\nregion = x\n")
+    with pytest.raises(CredentialsFileError):
+        eng.assume("prod")
+    assert sts.calls == []
+
+
+def test_sts_failure_writes_nothing(engine: tuple[Engine, FakeSts], tmp_path: Path) -> None:
+    eng, sts = engine
+    eng.add_role(Role("prod", ARN, "work"))
+    sts.fail = StsError("AccessDenied assuming prod: …", "AccessDenied")
+    with pytest.raises(StsError):
+        eng.assume("prod")
+    assert not (tmp_path / "credentials").exists()
+
+
+def test_removing_a_key_set_deletes_its_secret(engine: tuple[Engine, FakeSts]) -> None:
+    eng, _ = engine
+    keystore = eng.keystore
+    assert isinstance(keystore, MemoryKeystore) and "work" in keystore.secrets
+    eng.remove_keys("work")
+    assert keystore.secrets == {} and dict(eng.config.keys) == {}
+
+
+def test_a_bad_key_set_name_never_reaches_the_keyring(engine: tuple[Engine, FakeSts]) -> None:
+    eng, _ = engine
+    keystore = eng.keystore
+    assert isinstance(keystore, MemoryKeystore)
+    with pytest.raises(Exception, match="name 'bad name' is not valid"):
+        eng.add_keys("bad name", "AKIAIOSFODNN7EXAMPLE", "s")
+    assert set(keystore.secrets) == {"work"}
+    assert eng.config.keys["work"] == KeySet(
+        "work", "AKIAIOSFODNN7EXAMPLE", "arn:aws:iam::123456789012:user/alice"
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, ""),
+        (30, "< 1 min"),
+        (61, "1 min"),
+        (3599, "59 min"),
+        (3600, "1 h 00 min"),
+        (5430, "1 h 30 min"),
+    ],
+)
+def test_format_left(seconds: int, text: str) -> None:
+    assert format_left(timedelta(seconds=seconds)) == text

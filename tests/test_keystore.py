@@ -1,0 +1,101 @@
+"""The keystore on a real Secret Service (gnome-keyring), and every way a keyring can fail."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring.core
+import pytest
+
+from tests.conftest import Home
+from tray_app.errors import KeystoreError
+from tray_app.keystore import OsKeystore, is_secure
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture
+def keystore(home: Home) -> Iterator[OsKeystore]:
+    keyring.core.init_backend()  # detect again now that the private bus is in the env
+    yield OsKeystore(timeout=10)
+
+
+def test_set_get_delete_on_the_real_secret_service(keystore: OsKeystore, home: Home) -> None:
+    assert type(keystore.backend).__module__ == "keyring.backends.SecretService"
+    keystore.set("ks-test", "s3cr3t/value+1")
+    assert keystore.get("ks-test") == "s3cr3t/value+1"
+    assert home.keyring is not None
+    assert home.keyring.lookup("roletray", "ks-test") == "s3cr3t/value+1"  # secret-tool sees it
+    keystore.delete("ks-test")
+    keystore.delete("ks-test")  # deleting twice is fine
+    with pytest.raises(KeystoreError, match=r"no secret for key set 'ks-test'.*keys add ks-test"):
+        keystore.get("ks-test")
+
+
+def _keys_add(home: Home) -> tuple[float, str]:
+    started = time.monotonic()
+    result = home.roletray(
+        "keys", "add", "w", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--no-verify",
+        input="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "wJalrXUtnFEMI" not in result.stderr
+    assert not home.config.exists(), "nothing recorded when the secret could not be stored"
+    return time.monotonic() - started, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("backend", "phrase"),
+    [
+        ("keyring.backends.fail.Keyring", "PYTHON_KEYRING_BACKEND selects keyring.backends.fail"),
+        ("keyring.backends.null.Keyring", "is not a secure store"),
+        ("test_backends.PlaintextKeyring", "is not a secure store"),
+    ],
+)
+def test_insecure_backends_are_refused(home: Home, backend: str, phrase: str) -> None:
+    home.extra_env = {"PYTHON_KEYRING_BACKEND": backend, "PYTHONPATH": f"{FIXTURES}"}
+    home.extra_env["PYTHONPATH"] += f":{Path(__file__).parent.parent}"
+    _, message = _keys_add(home)
+    assert phrase in message
+
+
+def test_no_secret_service_says_what_to_start(home: Home) -> None:
+    home.extra_env = {"DBUS_SESSION_BUS_ADDRESS": f"unix:path={home.root}/no-bus-here"}
+    elapsed, message = _keys_add(home)
+    assert "No secure OS keyring is available" in message and "gnome-keyring" in message
+    assert elapsed < 10
+
+
+def test_a_keyring_that_never_answers_gives_up_in_bounded_time(home: Home) -> None:
+    home.extra_env = {
+        "PYTHON_KEYRING_BACKEND": "test_backends.HangingKeyring",
+        "PYTHONPATH": f"{FIXTURES}:{Path(__file__).parent.parent}",
+        "ROLETRAY_KEYRING_TIMEOUT": "1",
+    }
+    elapsed, message = _keys_add(home)
+    assert "did not answer within 1 s" in message and "unlock" in message
+    assert elapsed < 6
+
+
+def test_a_locked_keyring_is_one_clear_error(home: Home) -> None:
+    assert home.keyring is not None
+    home.keyring.start_daemon(unlock=False)
+    try:
+        elapsed, message = _keys_add(home)
+    finally:
+        home.keyring.start_daemon(unlock=True)
+    assert "keyring is locked" in message and "unlock it" in message
+    assert elapsed < 10
+
+
+def test_is_secure_classifies_backends() -> None:
+    from keyring.backends import SecretService, chainer, fail, null
+
+    assert is_secure(SecretService.Keyring())
+    assert not is_secure(fail.Keyring())
+    assert not is_secure(null.Keyring())
+    assert not is_secure(chainer.ChainerBackend())
