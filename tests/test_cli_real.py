@@ -288,10 +288,10 @@ def test_keys_add_from_env_and_secret_never_in_argv(home: Home, alice: User) -> 
     ).replace("--from-env", "")
 
 
-def test_no_verb_says_the_tray_is_not_built_yet(home: Home) -> None:
+def test_no_verb_without_a_desktop_starts_no_tray_and_says_why(home: Home) -> None:
     result = home.roletray()
-    assert result.returncode == 2
-    assert "tray is not built yet" in result.stderr
+    assert result.returncode == 1
+    assert "No desktop session" in result.stderr and "CLI commands work" in result.stderr
 
 
 def test_cli_paths_stay_light(home: Home) -> None:

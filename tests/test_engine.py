@@ -147,11 +147,12 @@ def test_a_bad_key_set_name_never_reaches_the_keyring(engine: tuple[Engine, Fake
     ("seconds", "text"),
     [
         (0, ""),
-        (30, "< 1 min"),
+        (29, "< 1 min"),
         (61, "1 min"),
-        (3599, "59 min"),
-        (3600, "1 h 00 min"),
-        (5430, "1 h 30 min"),
+        (899, "15 min"),
+        (3569, "59 min"),
+        (3599, "1 h 00 min"),
+        (5430, "1 h 31 min"),
     ],
 )
 def test_format_left(seconds: int, text: str) -> None:

@@ -15,11 +15,17 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tray_app import __version__
 from tray_app.config import DEFAULT_DURATION, Config, ConfigStore, Role
 from tray_app.errors import PromptError, RoleTrayError
 from tray_app.sessions import format_left, iso_utc
+
+if TYPE_CHECKING:
+    from tray_app.credentials_file import CredentialsFile
+    from tray_app.engine import Engine
+    from tray_app.keystore import Keystore
 
 log = logging.getLogger("tray_app")
 Handler = Callable[[argparse.Namespace], int]
@@ -79,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     tray = verbs.add_parser("tray", help="start the tray (the default with no command)")
     tray.set_defaults(handler=run_tray)
+    demo = verbs.add_parser(
+        "demo", help="the tray against a local STS with demo roles (needs roletray[demo])"
+    )
+    demo.set_defaults(handler=run_demo)
     return parser
 
 
@@ -126,6 +136,10 @@ def _add_roles_parser(verbs: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--mfa-serial", help="MFA device ARN, when the role requires MFA")
     add.add_argument("--region", help="STS region (default: settings.region, us-east-1)")
+    add.add_argument(
+        "--auto-refresh", action="store_true", help="the tray re-assumes it before expiry"
+    )
+    add.add_argument("--group", help="menu group (default: the account id)")
     add.set_defaults(handler=cmd_roles_add)
     lst = sub.add_parser("list", help="list roles")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -169,6 +183,8 @@ def cmd_roles_add(args: argparse.Namespace) -> int:
         duration=args.duration,
         mfa_serial=args.mfa_serial,
         region=args.region,
+        auto_refresh=args.auto_refresh,
+        group=args.group,
     )
     role = engine_for(args).add_role(role)
     print(f"Saved role {role.name}: {role.role_arn} → profile {role.target_profile}.")
@@ -232,18 +248,33 @@ def cmd_clear(args: argparse.Namespace) -> int:
 
 
 def run_tray(args: argparse.Namespace) -> int:
-    print(
-        "roletray: the tray is not built yet — use the commands (`roletray --help`).",
-        file=sys.stderr,
-    )
-    return 2
+    from tray_app import tray
+
+    return tray.run(engine_for(args, mfa_prompt="dialog"))
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tray_app.demo import run_demo as demo
+
+    return demo()
 
 
 # -- helpers -----------------------------------------------------------------
-def engine_for(args: argparse.Namespace):  # -> Engine, imported lazily with its deps
+def engine_for(args: argparse.Namespace, mfa_prompt: str = "terminal") -> Engine:
     from tray_app.credentials_file import CredentialsFile
-    from tray_app.engine import Engine
     from tray_app.keystore import OsKeystore
+
+    return build_engine(ConfigStore(args.config), CredentialsFile(), OsKeystore(), mfa_prompt)
+
+
+def build_engine(
+    store: ConfigStore,
+    credentials: CredentialsFile,
+    keystore: Keystore,
+    mfa_prompt: str = "none",
+) -> Engine:
+    """The engine with the real STS client, its limits taken from the config's settings."""
+    from tray_app.engine import Engine
     from tray_app.prompt import get_prompt
     from tray_app.sts import BotoSts, Limits
 
@@ -251,13 +282,7 @@ def engine_for(args: argparse.Namespace):  # -> Engine, imported lazily with its
         timeout = config.settings.sts_timeout
         return BotoSts(Limits(min(5.0, timeout), timeout, config.settings.sts_attempts))
 
-    return Engine(
-        store=ConfigStore(args.config),
-        keystore=OsKeystore(),
-        sts=sts_for,
-        credentials=CredentialsFile(),
-        mfa_prompt=get_prompt("terminal"),
-    )
+    return Engine(store, keystore, sts_for, credentials, mfa_prompt=get_prompt(mfa_prompt))
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -309,5 +334,5 @@ def _setup_logging(verbose: bool) -> None:
         format="roletray %(levelname)s %(name)s: %(message)s",
     )
     # botocore at DEBUG logs response bodies, which hold the temporary secrets.
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
+    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "filelock", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

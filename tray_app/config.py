@@ -75,6 +75,8 @@ class Role:
     duration: int = DEFAULT_DURATION
     mfa_serial: str | None = None
     region: str | None = None
+    auto_refresh: bool = False  # re-assume shortly before expiry (tray)
+    group: str | None = None  # menu group; default: the account id
 
     @property
     def target_profile(self) -> str:
@@ -84,12 +86,20 @@ class Role:
     def account(self) -> str:
         return self.role_arn.split(":")[4]
 
+    @property
+    def menu_group(self) -> str:
+        return self.group or self.account
+
 
 @dataclass(frozen=True)
 class Settings:
     region: str = DEFAULT_REGION  # STS region for roles that name none
     sts_timeout: float = 10.0  # seconds one STS attempt may wait for an answer
     sts_attempts: int = 3  # attempts per STS call, first one included
+    warn_before: int = 600  # notify this many seconds before a session expires
+    refresh_before: int = 300  # auto-refresh this many seconds before expiry
+    clear_on_expiry: bool = False  # remove a session's credentials when it expires
+    clear_on_quit: bool = False  # remove every managed profile when the tray quits
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,10 @@ def _duration(value: Any) -> str | None:
     return None
 
 
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"{value!r} is not true or false"
+
+
 def _access_key_id(value: Any) -> str | None:
     problem = _text(_ACCESS_KEY_ID, "expected 16-128 capital letters and digits, like AKIA…")(value)
     if problem is None and value.startswith("ASIA"):
@@ -159,6 +173,8 @@ ROLE_FIELDS: dict[str, Check] = {
     "duration": _duration,
     "mfa_serial": _text(_MFA_SERIAL, "expected arn:aws:iam::<account>:mfa/<name> or a serial"),
     "region": _text(_REGION, "expected a region code like us-east-1"),
+    "auto_refresh": _boolean,
+    "group": _text(re.compile(r"[^\x00-\x1f]{1,64}"), "use 1-64 printable characters"),
 }
 KEY_FIELDS: dict[str, Check] = {
     "access_key_id": _access_key_id,
@@ -182,6 +198,10 @@ SETTINGS_FIELDS: dict[str, Check] = {
     "region": ROLE_FIELDS["region"],
     "sts_timeout": _bounded_number(0.1, 120, whole=False),
     "sts_attempts": _bounded_number(1, 10, whole=True),
+    "warn_before": _bounded_number(0, 43200, whole=True),
+    "refresh_before": _bounded_number(60, 43200, whole=True),
+    "clear_on_expiry": _boolean,
+    "clear_on_quit": _boolean,
 }
 REQUIRED = {"role": ("role_arn", "keys"), "key set": ("access_key_id",)}
 

@@ -52,16 +52,25 @@ class Engine:
         self.clock = clock
         self.mfa_prompt = mfa_prompt
         self._config: Config | None = None
+        self._config_stamp: int | None = None
 
     @property
     def config(self) -> Config:
-        if self._config is None:
-            self._config = self.store.load()
+        """The config, re-read when the file changed (the CLI may edit it under the tray)."""
+        stamp = self._stamp()
+        if self._config is None or stamp != self._config_stamp:
+            self._config, self._config_stamp = self.store.load(), stamp
         return self._config
 
     def reload(self) -> Config:
         self._config = None
         return self.config
+
+    def _stamp(self) -> int | None:
+        try:
+            return self.store.path.stat().st_mtime_ns
+        except OSError:
+            return None
 
     # -- key sets ------------------------------------------------------------
     def add_keys(self, name: str, access_key_id: str, secret: str, verify: bool = True) -> KeySet:

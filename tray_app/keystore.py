@@ -169,3 +169,21 @@ def _reason(exc: BaseException) -> str:
     # Backend errors describe the store, never the secret; keep one short line.
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
+
+
+class MemoryKeystore:
+    """Secrets in process memory only; for the demo's throwaway key when no keyring runs."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+
+    def get(self, name: str) -> str:
+        if name not in self._secrets:
+            raise KeystoreError(f"No secret for key set '{name}' in this session.")
+        return self._secrets[name]
+
+    def set(self, name: str, secret: str) -> None:
+        self._secrets[name] = secret
+
+    def delete(self, name: str) -> None:
+        self._secrets.pop(name, None)

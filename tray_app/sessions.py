@@ -68,10 +68,10 @@ def iso_utc(moment: datetime) -> str:
 
 
 def format_left(left: timedelta | None) -> str:
-    """'42 min', '1 h 05 min', '< 1 min'; '' when there is nothing left."""
+    """'42 min', '1 h 05 min', '< 1 min' (to the nearest minute); '' when nothing is left."""
     if left is None or left <= timedelta(0):
         return ""
-    minutes = int(left.total_seconds() // 60)
+    minutes = int((left.total_seconds() + 30) // 60)
     if minutes < 1:
         return "< 1 min"
     hours, minutes = divmod(minutes, 60)

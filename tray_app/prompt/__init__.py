@@ -21,6 +21,10 @@ def get_prompt(name: str) -> MfaPrompt:
         from tray_app.prompt.terminal import ask_mfa_code
 
         return ask_mfa_code
+    if name == "dialog":
+        from tray_app.prompt.dialog import ask_mfa_code as ask_in_dialog
+
+        return ask_in_dialog
     if name == "none":
         return no_prompt
-    raise PromptError(f"Unknown MFA prompt '{name}' — use terminal or none.")
+    raise PromptError(f"Unknown MFA prompt '{name}' — use terminal, dialog or none.")

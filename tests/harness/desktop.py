@@ -1,0 +1,194 @@
+"""A real (virtual) desktop: Xvfb, trayer as the tray host, dunst as the notification server.
+
+dunst runs on the same private D-Bus bus as gnome-keyring; a dunst rule runs a
+recorder script for every notification it *displays*, so tests read what
+really arrived (not what the app thinks it sent). Actions are taken the way a
+user takes them: dunstctl opens the notification's context menu and the dmenu
+script picks the button by its label. Every process is stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from tests.harness.keyring_bus import KeyringBus, _stop
+
+RECORDER = """#!/bin/sh
+# dunst runs this for every notification it shows.
+printf '{"id": "%s", "app": "%s", "summary": "%s", "body": "%s"}\\n' \\
+  "$DUNST_ID" "$DUNST_APP_NAME" "$DUNST_SUMMARY" "$(printf %s "$DUNST_BODY" | tr '\\n"' ' ')" \\
+  >> "{log}"
+"""
+DMENU = """#!/bin/sh
+# dunst's context menu: choose the line whose label is in {choice}.
+grep -m1 -F "$(cat "{choice}")"
+"""
+DUNSTRC = """[global]
+    dmenu = {dmenu}
+    mouse_left_click = do_action, close_current
+    sort = no
+[urgency_low]
+    timeout = 0
+[urgency_normal]
+    timeout = 0
+[urgency_critical]
+    timeout = 0
+[record]
+    summary = "*"
+    script = {recorder}
+"""
+
+
+class Desktop:
+    def __init__(self, root: Path, bus: KeyringBus) -> None:
+        self.root = root
+        self.bus = bus
+        self.display = ""
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.log = root / "notifications.jsonl"
+        self.choice = root / "dmenu-choice"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**self.bus.env, "DISPLAY": self.display, "NO_AT_BRIDGE": "1"}
+
+    def start(self) -> Desktop:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._start_xvfb()
+        environ = {**os.environ, **self.env}
+        self.procs["trayer"] = subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--SetDockType", "true",
+             "--widthtype", "request", "--height", "32", "--iconspacing", "4"],
+            env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self._start_dunst(environ)
+        self._wait(lambda: self.panel() is not None, "trayer's panel")
+        return self
+
+    def _start_xvfb(self) -> None:
+        read, write = os.pipe()
+        self.procs["xvfb"] = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            pass_fds=(write,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            self.display = f":{pipe.readline().strip()}"
+
+    def _start_dunst(self, environ: dict[str, str]) -> None:
+        recorder, dmenu, rc = (
+            self.root / "recorder.sh",
+            self.root / "dmenu.sh",
+            self.root / "dunstrc",
+        )
+        recorder.write_text(RECORDER.replace("{log}", str(self.log)))
+        dmenu.write_text(DMENU.replace("{choice}", str(self.choice)))
+        for script in (recorder, dmenu):
+            script.chmod(0o755)
+        rc.write_text(DUNSTRC.format(dmenu=dmenu, recorder=recorder))
+        self.procs["dunst"] = subprocess.Popen(
+            ["dunst", "-config", str(rc)],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait(lambda: self.bus.has_owner("org.freedesktop.Notifications"), "dunst")
+
+    def stop(self) -> None:
+        for name in ("dunst", "trayer", "xvfb"):
+            _stop(self.procs.pop(name, None))
+
+    # -- looking -----------------------------------------------------------------
+    def run(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(
+            args, capture_output=True, text=True, env={**os.environ, **self.env}, timeout=30
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def screenshot(self, path: Path) -> Path:
+        self.run("import", "-window", "root", str(path))
+        return path
+
+    def panel(self) -> str | None:
+        found = self.run("xdotool", "search", "--name", "^panel$", check=False).split()
+        return found[0] if found else None
+
+    def tray_icons(self) -> list[dict[str, int]]:
+        """Geometry of every icon docked in trayer (its own 1×1 child is skipped)."""
+        panel = self.panel()
+        if panel is None:
+            return []
+        tree = self.run("xwininfo", "-id", panel, "-tree", check=False)
+        icons = []
+        for match in re.finditer(r"^\s+(0x[0-9a-f]+) .*?: \(.*?\)\s+(\d+)x(\d+)", tree, re.M):
+            window, width, height = match.group(1), int(match.group(2)), int(match.group(3))
+            if width > 4 and height > 4:
+                shell = self.run("xdotool", "getwindowgeometry", "--shell", window, check=False)
+                values = dict(line.split("=", 1) for line in shell.split() if "=" in line)
+                icons.append({k: int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT")})
+        return icons
+
+    def icon_pixels(self, icon: dict[str, int], path: Path) -> bytes:
+        """The icon's pixels as RGB bytes, cut from a real screenshot."""
+        shot = self.screenshot(path)
+        crop = f"{icon['WIDTH']}x{icon['HEIGHT']}+{icon['X']}+{icon['Y']}"
+        return subprocess.run(
+            ["convert", str(shot), "-crop", crop, "+repage", "-depth", "8", "rgb:-"],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        ).stdout
+
+    # -- acting ------------------------------------------------------------------
+    def click(self, x: int, y: int, button: int = 3) -> None:
+        self.run("xdotool", "mousemove", str(x), str(y), "click", str(button))
+
+    def click_icon(self, icon: dict[str, int], button: int = 3) -> None:
+        self.click(icon["X"] + icon["WIDTH"] // 2, icon["Y"] + icon["HEIGHT"] // 2, button)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("xdotool", "key", key)
+            time.sleep(0.08)
+
+    # -- notifications -----------------------------------------------------------
+    def notifications(self) -> list[dict[str, str]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+
+    def wait_notification(self, pattern: str, timeout: float = 30) -> dict[str, str]:
+        regex = re.compile(pattern)
+        found: list[dict[str, str]] = []
+
+        def arrived() -> bool:
+            found[:] = [n for n in self.notifications() if regex.search(n["summary"])]
+            return bool(found)
+
+        self._wait(arrived, f"a notification matching {pattern!r}", timeout)
+        return found[-1]
+
+    def close_all(self) -> None:
+        self.run("dunstctl", "close-all", check=False)
+
+    def press_button(self, label: str) -> None:
+        """Open the shown notification's actions and choose ``label``, as a user would."""
+        self.choice.write_text(label)
+        self.run("dunstctl", "action", "0")
+
+    def _wait(self, condition, what: str, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"timed out waiting for {what}")

@@ -1,0 +1,293 @@
+"""The tray's brain, display-free: menu actions, the expiry schedule, notifications.
+
+Every STS call runs on a worker thread, so the menu never freezes; each change
+calls ``on_change`` and the UI re-renders from ``view()``. State that matters
+(sessions, expiry) is read from the credentials file each time; only what is
+in flight (busy roles, last errors, the schedule's memory) lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
+
+from tray_app import __version__
+from tray_app.atomicfile import atomic_write
+from tray_app.config import Config
+from tray_app.engine import Engine
+from tray_app.errors import RoleTrayError
+from tray_app.notify import Button, LogNotifier, Notifier
+from tray_app.schedule import Due, Kind, Schedule
+from tray_app.sessions import RoleStatus, State, format_left
+from tray_app.tray import desktop
+from tray_app.tray.menu import Action, RoleView, TrayView
+
+log = logging.getLogger(__name__)
+CONFIG_TEMPLATE = """\
+# roletray config: key sets and roles; no secrets here (they live in the OS keyring).
+# Add entries with `roletray keys add` and `roletray roles add`, or by hand:
+#
+# [roles.prod]
+# role_arn = "arn:aws:iam::123456789012:role/Admin"
+# keys = "work"
+"""
+
+
+class Controller:
+    def __init__(
+        self,
+        engine: Engine,
+        notifier: Notifier | None = None,
+        on_change: Callable[[], None] = lambda: None,
+        workers: int = 2,
+    ) -> None:
+        self.engine = engine
+        self.notifier: Notifier = notifier or LogNotifier()
+        self.on_change = on_change
+        self.schedule = Schedule()
+        self.quit_requested = threading.Event()
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+        self._errors: dict[str, str] = {}
+        self._auto_failures_told: set[tuple[str, object]] = set()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roletray-sts")
+
+    # -- what the UI shows -------------------------------------------------------
+    def view(self) -> TrayView:
+        try:
+            config = self.engine.config
+            statuses = self.engine.status()
+        except RoleTrayError as exc:
+            return TrayView(problem=str(exc), version=__version__)
+        with self._lock:
+            busy, errors = set(self._busy), dict(self._errors)
+        warn = timedelta(seconds=config.settings.warn_before)
+        roles = []
+        for status in statuses:
+            role = config.roles[status.role]
+            roles.append(
+                RoleView(
+                    name=role.name,
+                    profile=status.profile,
+                    group=role.menu_group,
+                    state=status.state,
+                    time_left=status.time_left,
+                    expiration=status.expiration,
+                    duration=role.duration,
+                    busy=role.name in busy,
+                    error=errors.get(role.name),
+                    expiring=status.time_left is not None and status.time_left <= warn,
+                    auto_refresh=role.auto_refresh,
+                    needs_mfa=bool(role.mfa_serial),
+                )
+            )
+        return TrayView(tuple(roles), None, __version__)
+
+    # -- menu actions ------------------------------------------------------------
+    def dispatch(self, action: Action) -> None:
+        verb, name = action
+        handlers: dict[str, Callable[[], object]] = {
+            "assume": lambda: self.assume(name),
+            "clear": lambda: self._submit(self._clear_job, name),
+            "copy": lambda: self._copy_export(name),
+            "auto-refresh": lambda: self._toggle_auto_refresh(name),
+            "refresh-all": lambda: self._submit(self._refresh_all_job),
+            "open-config": self._open_config,
+            "reload": self.reload,
+            "about": self._about,
+            "quit": self.request_quit,
+        }
+        try:
+            handlers[verb]()
+        except RoleTrayError as exc:
+            self.notifier.notify("RoleTray", str(exc))
+        self.on_change()
+
+    def assume(self, name: str, why: str = "click") -> Future[None] | None:
+        """Assume (or renew) on a worker; None when that role is already in flight."""
+        with self._lock:
+            if name in self._busy:
+                return None
+            self._busy.add(name)
+        self.on_change()
+        return self._pool.submit(self._assume_job, name, why)
+
+    def reload(self) -> None:
+        with self._lock:
+            self._errors.clear()
+        try:
+            config = self.engine.reload()
+        except RoleTrayError as exc:
+            self.notifier.notify("RoleTray: config not loaded", str(exc))
+            return
+        log.info("config reloaded: %d roles", len(config.roles))
+
+    def request_quit(self) -> None:
+        self.quit_requested.set()
+
+    def shutdown(self) -> None:
+        """Stop workers; with clear_on_quit, remove every managed profile first."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            config = self.engine.config
+            if config.settings.clear_on_quit:
+                for name in config.roles:
+                    self.engine.clear(name)
+        except RoleTrayError as exc:
+            log.warning("clear on quit: %s", exc)
+        self.notifier.close()
+
+    # -- the clock ---------------------------------------------------------------
+    def tick(self) -> float:
+        """Act on what is due now; return the seconds until the next wake."""
+        try:
+            config = self.engine.config
+            statuses = self.engine.status()
+        except RoleTrayError:
+            return 60.0
+        now = self.engine.clock()
+        for event in self.schedule.due(statuses, config.roles, config.settings, now):
+            self._handle(event, config, statuses)
+        waits = [60.0]
+        upcoming = self.schedule.next_wake(statuses, config.roles, config.settings, now)
+        if upcoming is not None:
+            waits.append((upcoming - now).total_seconds())
+        for status in statuses:  # wake when a countdown label changes (at :30 of a minute)
+            if status.time_left is not None:
+                waits.append((status.time_left.total_seconds() - 30) % 60 or 60.0)
+        return max(0.2, min(waits))
+
+    def _handle(self, event: Due, config: Config, statuses: list[RoleStatus]) -> None:
+        role = config.roles[event.role]
+        status = next(s for s in statuses if s.role == event.role)
+        at = f"{event.expiration.astimezone():%H:%M}"
+        renew: list[Button] = [("Renew", lambda: self.assume(role.name, "notification"))]
+        hint = "" if self.notifier.supports_buttons else " Renew it from the RoleTray menu."
+        mfa = " Renewing needs an MFA code." if role.mfa_serial else ""
+        if event.kind is Kind.WARN:
+            left = format_left(status.time_left) or "moments"
+            self.notifier.notify(
+                f"{role.name} expires in {left}",
+                f"Profile {role.target_profile} expires at {at}.{mfa}{hint}",
+                renew,
+            )
+        elif event.kind is Kind.EXPIRED:
+            if config.settings.clear_on_expiry:
+                self._submit(self._clear_job, role.name)
+            self.notifier.notify(
+                f"{role.name} expired",
+                f"Profile {role.target_profile} expired at {at}.{mfa}{hint}",
+                renew,
+            )
+        elif event.kind is Kind.REFRESH:
+            self.assume(role.name, "auto")
+
+    # -- jobs (worker threads) ---------------------------------------------------
+    def _submit(self, job: Callable[..., None], *args: str) -> None:
+        self._pool.submit(self._guarded, job, *args)
+
+    def _guarded(self, job: Callable[..., None], *args: str) -> None:
+        try:
+            job(*args)
+        except RoleTrayError as exc:
+            self.notifier.notify("RoleTray", str(exc))
+        except Exception:
+            log.exception("unexpected failure in %s", getattr(job, "__name__", "job"))
+        finally:
+            self.on_change()
+
+    def _assume_job(self, name: str, why: str) -> None:
+        try:
+            status = self._assume_now(name)
+        except Exception as exc:
+            self._failed(name, why, exc)
+        else:
+            if why != "auto":
+                until = status.expiration.astimezone() if status.expiration else None
+                when = f" until {until:%H:%M}" if until else ""
+                self.notifier.notify(
+                    f"{name} ready{when}",
+                    f"Profile {status.profile} is ready ({format_left(status.time_left)} left).",
+                )
+        finally:
+            with self._lock:
+                self._busy.discard(name)
+            self.on_change()
+
+    def _assume_now(self, name: str) -> RoleStatus:
+        status = self.engine.assume(name)
+        with self._lock:
+            self._errors.pop(name, None)
+        self.schedule.refresh_succeeded(name)
+        log.info("assumed %s: profile %s", name, status.profile)
+        return status
+
+    def _failed(self, name: str, why: str, exc: Exception) -> None:
+        message = str(exc) if isinstance(exc, RoleTrayError) else None
+        if message is None:
+            log.exception("unexpected failure assuming %s", name)
+            message = f"Unexpected {type(exc).__name__} assuming {name} — see the log."
+        with self._lock:
+            self._errors[name] = message
+        if why != "auto":
+            self.notifier.notify(f"{name} failed", message)
+            return
+        delay = self.schedule.refresh_failed(name, self.engine.clock())
+        key = (name, self._expiration_of(name))
+        if key not in self._auto_failures_told:  # once per session, not every retry
+            self._auto_failures_told.add(key)
+            retry = f"{int(delay.total_seconds())} s"
+            self.notifier.notify(f"{name}: auto-refresh failed", f"{message} Retrying in {retry}.")
+
+    def _expiration_of(self, name: str) -> object:
+        try:
+            return next(s.expiration for s in self.engine.status() if s.role == name)
+        except (RoleTrayError, StopIteration):
+            return None
+
+    def _clear_job(self, name: str) -> None:
+        self.engine.clear(name)
+        with self._lock:
+            self._errors.pop(name, None)
+
+    def _refresh_all_job(self) -> None:
+        active = [s.role for s in self.engine.status() if s.state is State.ACTIVE]
+        renewed, failed = [], []
+        for name in active:
+            try:
+                self._assume_now(name)
+                renewed.append(name)
+            except RoleTrayError as exc:
+                failed.append(name)
+                with self._lock:
+                    self._errors[name] = str(exc)
+        summary = f"Renewed {len(renewed)} of {len(active)}"
+        detail = f"Failed: {', '.join(failed)} — see each role in the menu." if failed else ""
+        self.notifier.notify(summary, detail or ", ".join(renewed) or "No active sessions.")
+
+    # -- small actions -------------------------------------------------------------
+    def _copy_export(self, name: str) -> None:
+        profile = self.engine.config.role(name).target_profile
+        desktop.copy_text(f"export AWS_PROFILE={profile}")
+
+    def _toggle_auto_refresh(self, name: str) -> None:
+        role = self.engine.config.role(name)
+        self.engine.store.put_role(replace(role, auto_refresh=not role.auto_refresh))
+        self.engine.reload()
+
+    def _open_config(self) -> None:
+        path = self.engine.store.path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, CONFIG_TEMPLATE.encode(), mode=0o600)
+        desktop.open_path(path)
+
+    def _about(self) -> None:
+        self.notifier.notify(
+            f"RoleTray {__version__}",
+            f"Config: {self.engine.store.path}\nCredentials: {self.engine.credentials.path}",
+        )
