@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  gnome-keyring libsecret-tools dbus dbus-bin libglib2.0-bin  # Secret Service on a private bus
+  gnome-keyring libsecret-tools dbus dbus-bin libglib2.0-bin systemd  # Secret Service; busctl for dunstctl
+  xvfb x11-utils xdotool imagemagick fonts-dejavu-core trayer dunst libnotify-bin xclip  # a desktop
+  gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libgirepository1.0-dev libcairo2-dev
+  pkg-config gcc python3-dev  # building PyGObject for pystray's AppIndicator backend
 )
 
 missing=()

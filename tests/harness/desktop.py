@@ -180,10 +180,14 @@ class Desktop:
     def close_all(self) -> None:
         self.run("dunstctl", "close-all", check=False)
 
-    def press_button(self, label: str) -> None:
-        """Open the shown notification's actions and choose ``label``, as a user would."""
-        self.choice.write_text(label)
-        self.run("dunstctl", "action", "0")
+    def press_button(self, label: str, summary: str) -> None:
+        """Open dunst's action menu and choose ``label`` of the notification ``summary``.
+
+        dunst lists each button as ``#Label (Summary) [id,action]``; the dmenu
+        script picks that line, as a user picks it in the menu.
+        """
+        self.choice.write_text(f"#{label} ({summary})")
+        self.run("dunstctl", "context")
 
     def _wait(self, condition, what: str, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout

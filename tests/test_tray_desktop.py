@@ -1,0 +1,255 @@
+"""The tray on a real virtual desktop: Xvfb + trayer + dunst + gnome-keyring + moto.
+
+A person's actions, a person's view: xdotool right-clicks the icon trayer
+docked and walks the GTK menu with the keyboard; dunst shows the notifications
+and its context menu presses their buttons; screenshots are kept under the
+test's temp dir (never in git); the AWS CLI reads the profile the click wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Home
+from tests.harness.aws import MotoWorld, User
+from tests.harness.desktop import Desktop
+from tests.harness.fault_proxy import FaultProxy
+from tests.harness.keyring_bus import KeyringBus
+from tray_app.credentials_file import CredentialsFile
+
+pytestmark = [
+    pytest.mark.real,
+    pytest.mark.skipif(not shutil.which("Xvfb"), reason="needs Xvfb: run tests/run.sh"),
+]
+EXTERNAL_ID = "ext-tray-42"
+
+
+@pytest.fixture(scope="session")
+def desktop(
+    _keyring_bus: KeyringBus, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desktop]:
+    screen = Desktop(tmp_path_factory.mktemp("desktop"), _keyring_bus).start()
+    yield screen
+    screen.stop()
+
+
+@dataclass
+class Tray:
+    home: Home
+    desktop: Desktop
+    proc: subprocess.Popen
+    log: Path
+    shots: Path
+
+    def icon(self) -> dict[str, int]:
+        icons: list[dict[str, int]] = []
+        _wait(lambda: bool(icons.extend(self.desktop.tray_icons()) or icons), "the tray icon")
+        return icons[0]
+
+    def open_menu(self) -> None:
+        self.desktop.click_icon(self.icon(), button=3)
+        time.sleep(0.6)
+
+    def choose(self, *keys: str) -> None:
+        """Open the menu and press keys (Down, Up, Right, Return) as a user would."""
+        self.open_menu()
+        self.desktop.keys(*keys)
+
+    def shot(self, name: str) -> Path:
+        return self.desktop.screenshot(self.shots / f"{name}.png")
+
+    def profile(self, name: str) -> object:
+        return CredentialsFile(self.home.credentials).managed_profiles().get(name)
+
+    def menu_labels(self) -> list[str]:
+        lines = [ln for ln in self.log.read_text().splitlines() if "menu: " in ln]
+        return lines[-1].split("menu: ", 1)[1].split(" | ") if lines else []
+
+
+def _wait(condition: Callable[[], object], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def start_tray(
+    home: Home, desktop: Desktop, moto: MotoWorld, alice: User, tmp_path: Path
+) -> Iterator[Callable[..., Tray]]:
+    started: list[subprocess.Popen] = []
+    arn = moto.role(f"tray-{alice.name}", alice, external_id=EXTERNAL_ID)
+
+    def start(settings: str = "", extra_roles: tuple[tuple[str, ...], ...] = ()) -> Tray:
+        add = home.roletray(
+            "keys", "add", "work", "--access-key-id", alice.access_key_id,
+            input=alice.secret_access_key + "\n",
+        )  # fmt: skip
+        assert add.returncode == 0, add.stderr
+        for name, *extra in (("app", "--external-id", EXTERNAL_ID), *extra_roles):
+            result = home.roletray(
+                "roles", "add", name, "--role-arn", arn, "--keys", "work", "--duration", "900",
+                *extra,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+        home.config.write_text(f"[settings]\n{settings}\n" + home.config.read_text())
+        desktop.close_all()
+        desktop.log.unlink(missing_ok=True)
+        log = tmp_path / "tray.log"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tray_app", "--verbose"],
+            env={**home.env, **desktop.env},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            cwd=home.root,
+        )
+        started.append(proc)
+        shots = tmp_path / "screenshots"
+        shots.mkdir(exist_ok=True)
+        tray = Tray(home, desktop, proc, log, shots)
+        _wait(lambda: "menu: " in log.read_text(), "the tray to draw its menu")
+        tray.icon()
+        return tray
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+    desktop.close_all()
+
+
+def _mean_colour(pixels: bytes) -> tuple[int, int, int]:
+    count = len(pixels) // 3
+    return tuple(sum(pixels[i::3]) // count for i in range(3))  # type: ignore[return-value]
+
+
+def test_icon_appears_menu_lists_roles_and_a_click_writes_the_profile(
+    start_tray: Callable[..., Tray], proxy: FaultProxy
+) -> None:
+    tray = start_tray(extra_roles=(("other", "--external-id", EXTERNAL_ID),))
+    icon = tray.icon()
+    assert icon["WIDTH"] >= 16 and icon["HEIGHT"] >= 16
+    idle = tray.desktop.icon_pixels(icon, tray.shots / "idle.png")
+    assert len(set(idle)) > 2, "the icon is drawn, not blank"
+    labels = tray.menu_labels()
+    assert labels[:2] == ["app — not assumed", "other — not assumed"]
+    assert labels[-1] == "Quit" and "Role actions" in labels
+
+    tray.open_menu()
+    tray.shot("menu-open")
+    tray.desktop.keys("Down", "Down", "Return")  # the second role: "other"
+    _wait(lambda: tray.profile("other"), "profile [other] to be written")
+    assert tray.profile("app") is None, "only the clicked role was assumed"
+    arn = tray.home.caller_arn("other", endpoint=proxy.url)
+    assert ":assumed-role/tray-alice" in arn
+    ready = tray.desktop.wait_notification(r"^other ready until \d\d:\d\d$")
+    assert "Profile other is ready" in ready["body"]
+    _wait(lambda: "other — 15 min left" in tray.menu_labels(), "the menu to show time left")
+    active = tray.desktop.icon_pixels(icon, tray.shots / "active.png")
+    red, green, blue = _mean_colour(active)
+    assert active != idle and green > red and green > blue, "the icon turned green"
+
+
+def test_warning_arrives_before_expiry_and_its_renew_button_renews(
+    start_tray: Callable[..., Tray],
+) -> None:
+    tray = start_tray(settings="warn_before = 895")  # 900 s sessions: warn after ~5 s
+    tray.choose("Down", "Return")
+    _wait(lambda: tray.profile("app"), "profile [app]")
+    first = tray.profile("app").expiration  # type: ignore[attr-defined]
+    tray.desktop.wait_notification(r"^app ready")
+    tray.desktop.close_all()
+    warning = tray.desktop.wait_notification(r"^app expires in 15 min$")
+    assert "Profile app expires at" in warning["body"]
+    tray.shot("warning")
+    expiring = tray.desktop.icon_pixels(tray.icon(), tray.shots / "expiring.png")
+    red, green, blue = _mean_colour(expiring)
+    assert red > blue and green > blue, "the icon turned amber"
+
+    time.sleep(1.2)  # a renewal must land in a later second than the first assume
+    tray.desktop.press_button("Renew", warning["summary"])
+    _wait(
+        lambda: tray.profile("app").expiration > first,  # type: ignore[attr-defined]
+        "the Renew button to write a later expiry",
+    )
+    assert tray.proc.poll() is None
+
+
+def test_a_failure_is_one_sentence_in_a_notification_and_the_tray_keeps_running(
+    start_tray: Callable[..., Tray],
+) -> None:
+    tray = start_tray(extra_roles=(("bad", "--external-id", "wrong-external-id"),))
+    tray.choose("Down", "Down", "Return")
+    failed = tray.desktop.wait_notification(r"^bad failed$")
+    assert failed["body"].startswith("AccessDenied assuming bad:")
+    assert "external_id" in failed["body"]
+    _wait(lambda: "bad — failed — see notification" in tray.menu_labels(), "the failed label")
+    error = tray.desktop.icon_pixels(tray.icon(), tray.shots / "error.png")
+    red, green, blue = _mean_colour(error)
+    assert red > green and red > blue, "the icon turned red"
+    assert tray.proc.poll() is None and tray.profile("bad") is None
+
+
+def test_quit_ends_the_process_and_a_second_start_says_already_running(
+    start_tray: Callable[..., Tray], home: Home, desktop: Desktop
+) -> None:
+    tray = start_tray(settings="clear_on_quit = true")
+    second = subprocess.run(
+        [sys.executable, "-m", "tray_app"],
+        env={**home.env, **desktop.env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 0 and "already running" in second.stdout
+    tray.choose("Down", "Return")
+    _wait(lambda: tray.profile("app"), "profile [app]")
+    tray.choose("Up", "Return")  # from a fresh menu, Up selects the last item: Quit
+    assert tray.proc.wait(15) == 0
+    assert tray.profile("app") is None, "clear_on_quit removed the profile"
+    threads = [ln for ln in tray.log.read_text().splitlines() if "Traceback" in ln]
+    assert threads == []
+
+
+def test_copy_export_puts_the_line_on_the_clipboard(start_tray: Callable[..., Tray]) -> None:
+    if not shutil.which("xclip"):
+        pytest.skip("needs xclip to read the clipboard: run tests/run.sh")
+    tray = start_tray()
+    # Role actions ▸ app ▸ Copy export (GTK skips the disabled "Clear credentials").
+    tray.choose("Down", "Down", "Right", "Right", "Down")
+    tray.shot("copy-export")
+    tray.desktop.keys("Return")
+    time.sleep(0.5)
+    clip = tray.desktop.run("xclip", "-selection", "clipboard", "-o", check=False)
+    assert clip == "export AWS_PROFILE=app"
+
+
+def test_no_display_and_xorg_only_are_refused_with_the_fix(home: Home, desktop: Desktop) -> None:
+    no_display = home.roletray()
+    assert no_display.returncode == 1 and "No desktop session" in no_display.stderr
+    xorg = subprocess.run(
+        [sys.executable, "-m", "tray_app"],
+        env={**home.env, **desktop.env, "PYSTRAY_BACKEND": "xorg"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert xorg.returncode == 1
+    assert "xorg backend" in xorg.stderr and "gir1.2-ayatanaappindicator3-0.1" in xorg.stderr
+    assert os.environ.get("DISPLAY") is None  # the test process itself never had one
