@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import timedelta
 
@@ -55,6 +56,7 @@ class Controller:
         self._errors: dict[str, str] = {}
         self._auto_failures_told: set[tuple[str, object]] = set()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roletray-sts")
+        self._jobs: set[Future[None]] = set()
 
     # -- what the UI shows -------------------------------------------------------
     def view(self) -> TrayView:
@@ -114,7 +116,7 @@ class Controller:
                 return None
             self._busy.add(name)
         self.on_change()
-        return self._pool.submit(self._assume_job, name, why)
+        return self._track(self._pool.submit(self._assume_job, name, why))
 
     def reload(self) -> None:
         with self._lock:
@@ -188,7 +190,23 @@ class Controller:
 
     # -- jobs (worker threads) ---------------------------------------------------
     def _submit(self, job: Callable[..., None], *args: str) -> None:
-        self._pool.submit(self._guarded, job, *args)
+        self._track(self._pool.submit(self._guarded, job, *args))
+
+    def _track(self, future: Future[None]) -> Future[None]:
+        with self._lock:
+            self._jobs = {f for f in self._jobs if not f.done()} | {future}
+        return future
+
+    def wait_idle(self, timeout: float = 60) -> bool:
+        """Wait for every job in flight, and any they start; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = {f for f in self._jobs if not f.done()}
+            remaining = deadline - time.monotonic()
+            if not pending or remaining <= 0:
+                return not pending
+            wait(pending, timeout=remaining)
 
     def _guarded(self, job: Callable[..., None], *args: str) -> None:
         try:
