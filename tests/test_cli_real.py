@@ -333,3 +333,31 @@ def test_bad_arguments_are_one_line_not_a_traceback(home: Home) -> None:
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not Path(home.credentials).exists()
+
+
+def test_verbose_shows_detail_but_no_secret(ready: tuple[Home, User, str]) -> None:
+    home, alice, _ = ready
+    result = home.roletray("--verbose", "assume", "app")
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG" in result.stderr or "INFO" in result.stderr
+    written = home.credentials.read_text()
+    secrets = [alice.secret_access_key] + [
+        line.split(" = ", 1)[1]
+        for line in written.splitlines()
+        if line.startswith(("aws_secret_access_key", "aws_session_token"))
+    ]
+    assert len(secrets) == 3
+    for secret in secrets:
+        assert secret not in result.stdout + result.stderr
+
+
+def test_log_redaction_scrubs_token_and_secret_shapes() -> None:
+    from tray_app.logs import redact
+
+    token = "FQoGZXIvYXdzE" + "A1b2C3d4" * 20
+    assert redact(f"X-Amz-Security-Token: {token}") == "X-Amz-Security-Token: [redacted]"
+    line = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert redact(line) == "aws_secret_access_key = [redacted]"
+    xml = "<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>"
+    assert "wJalr" not in redact(xml)
+    assert redact("assumed prod: profile prod") == "assumed prod: profile prod"

@@ -9,6 +9,7 @@ test's temp dir (never in git); the AWS CLI reads the profile the click wrote.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -253,3 +254,38 @@ def test_no_display_and_xorg_only_are_refused_with_the_fix(home: Home, desktop: 
     assert xorg.returncode == 1
     assert "xorg backend" in xorg.stderr and "gir1.2-ayatanaappindicator3-0.1" in xorg.stderr
     assert os.environ.get("DISPLAY") is None  # the test process itself never had one
+
+
+def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path: Path) -> None:
+    desktop.close_all()
+    out = tmp_path / "demo.out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tray_app", "--verbose", "demo"],
+        env={**home.env, **desktop.env},
+        stdout=out.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=home.root,
+    )
+    try:
+        _wait(lambda: "menu: demo-admin" in out.read_text(), "the demo's menu")
+        text = out.read_text()
+        url = re.search(r"local STS at (http://127\.0\.0\.1:\d+)", text).group(1)  # type: ignore[union-attr]
+        creds = Path(re.search(r"credentials file: (\S+)", text).group(1))  # type: ignore[union-attr]
+        assert "demo key stored in the OS keyring" in text
+        assert home.keyring is not None and home.keyring.lookup("roletray", "roletray-demo")
+        tray = Tray(home, desktop, proc, out, tmp_path)
+        tray.shot("demo")
+        tray.choose("Down", "Return")  # demo-admin (it needs an external ID)
+        _wait(lambda: creds.exists() and "[demo-admin]" in creds.read_text(), "the demo profile")
+        home.extra_env = {"AWS_SHARED_CREDENTIALS_FILE": str(creds)}
+        arn = home.caller_arn("demo-admin", endpoint=url)
+        assert arn.startswith("arn:aws:sts::123456789012:assumed-role/DemoAdmin/demo-user")
+        desktop.wait_notification(r"^demo-admin ready")
+        tray.choose("Up", "Return")  # Quit
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert not creds.parent.exists(), "the demo removed its folder"
+    assert home.keyring.lookup("roletray", "roletray-demo") is None

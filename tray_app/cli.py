@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from tray_app import __version__
 from tray_app.config import DEFAULT_DURATION, Config, ConfigStore, Role
 from tray_app.errors import PromptError, RoleTrayError
+from tray_app.logs import setup_logging
 from tray_app.sessions import format_left, iso_utc
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
     handler: Handler = getattr(args, "handler", run_tray)
     try:
         return handler(args)
@@ -326,13 +327,3 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return iso_utc(value)
     return str(value)
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="roletray %(levelname)s %(name)s: %(message)s",
-    )
-    # botocore at DEBUG logs response bodies, which hold the temporary secrets.
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "filelock", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

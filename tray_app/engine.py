@@ -12,6 +12,7 @@ atomically → status read back from the file.
 from __future__ import annotations
 
 import getpass
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +26,7 @@ from tray_app.prompt import MfaPrompt, no_prompt
 from tray_app.sessions import RoleStatus, role_status, statuses
 from tray_app.sts import AssumeRequest, LongLivedKey, Sts
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 StsFactory = Callable[[Config], Sts]
 _MFA_CODE = re.compile(r"\d{6}")
@@ -124,10 +126,15 @@ class Engine:
             request = replace(request, mfa_code=self._mfa_code(role, mfa_code))
         self.credentials.check_writable(role.target_profile, force)  # fail before the network
         key = LongLivedKey(keyset.name, keyset.access_key_id, self.keystore.get(keyset.name))
+        log.debug(
+            "assuming %s in %s as session %s with key set %s (%s)",
+            role.role_arn, request.region, request.session_name, keyset.name, keyset.access_key_id,
+        )  # fmt: skip
         creds = self._sts(config).assume_role(key, request)
         self.credentials.write_profile(
             role.target_profile, role.name, creds, region=role.region, force=force
         )
+        log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
         return role_status(role, self.credentials.managed_profiles(), self.clock())
 
     def status(self) -> list[RoleStatus]:
