@@ -55,15 +55,26 @@ def main() -> None:
 
         def run(*args: str, stdin: str = "") -> float:
             started = time.perf_counter()
-            subprocess.run([*cli, *args], input=stdin, env=env, check=True, capture_output=True, text=True)
+            subprocess.run(
+                [*cli, *args], input=stdin, env=env, check=True, capture_output=True, text=True
+            )
             return (time.perf_counter() - started) * 1000
 
-        run("keys", "add", "work", "--access-key-id", user.access_key_id, stdin=user.secret_access_key + "\n")
+        run(
+            "keys",
+            "add",
+            "work",
+            "--access-key-id",
+            user.access_key_id,
+            stdin=user.secret_access_key + "\n",
+        )
         run("roles", "add", "bench", "--role-arn", arn, "--keys", "work")
         for verb in (("status",), ("assume", "bench"), ("roles", "list")):
             times = [run(*verb) for _ in range(RUNS)]
-            print(f"roletray {' '.join(verb):<11} median {statistics.median(times):6.0f} ms  "
-                  f"min {min(times):6.0f} ms  ({RUNS} runs)")
+            print(
+                f"roletray {' '.join(verb):<11} median {statistics.median(times):6.0f} ms  "
+                f"min {min(times):6.0f} ms  ({RUNS} runs)"
+            )
 
         tray = subprocess.Popen([*cli], env={**env, **desktop.env}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)  # fmt: skip
@@ -72,8 +83,10 @@ def main() -> None:
         time.sleep(IDLE_SECONDS)
         figures = memory(tray.pid)
         private = figures["Private_Clean"] + figures["Private_Dirty"]
-        print(f"tray after {IDLE_SECONDS + 3} s idle: RSS {figures['VmRSS'] / 1024:.1f} MiB, "
-              f"PSS {figures['Pss'] / 1024:.1f} MiB, private {private / 1024:.1f} MiB")
+        print(
+            f"tray after {IDLE_SECONDS + 3} s idle: RSS {figures['VmRSS'] / 1024:.1f} MiB, "
+            f"PSS {figures['Pss'] / 1024:.1f} MiB, private {private / 1024:.1f} MiB"
+        )
         cpu = Path(f"/proc/{tray.pid}/stat").read_text().split()
         ticks = os.sysconf("SC_CLK_TCK")
         print(f"tray CPU time over the run: {(int(cpu[13]) + int(cpu[14])) / ticks:.2f} s")
