@@ -233,3 +233,44 @@ def test_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
 def test_credentials_repr_hides_secrets() -> None:
     text = repr(CREDS)
     assert CREDS.secret_access_key not in text and CREDS.session_token not in text
+
+
+def test_a_lockless_writer_between_read_and_rename_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`aws configure set` takes no lock: if it writes while we splice, we read again."""
+    import tray_app.credentials_file as module
+
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    real_write = module.atomic_write
+    calls = []
+
+    def racing_write(path: Path, data: bytes, **kwargs: object) -> None:
+        calls.append(path)
+        if len(calls) == 1:  # the other program writes after our read
+            path.write_bytes(b"[default]\nregion = eu-west-1\n[other]\nk = v\n")
+        real_write(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "atomic_write", racing_write)
+    file.write_profile("app", "app", CREDS)
+    text = file.path.read_text()
+    assert len(calls) == 2
+    assert text.startswith("[default]\nregion = eu-west-1\n[other]\nk = v\n\n[app]\n")
+
+
+def test_a_file_that_never_stops_changing_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tray_app.credentials_file as module
+
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    real_write = module.atomic_write
+
+    def always_racing(path: Path, data: bytes, **kwargs: object) -> None:
+        path.write_bytes(path.read_bytes() + b"# touched\n")
+        real_write(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "atomic_write", always_racing)
+    with pytest.raises(CredentialsFileError, match="kept changing"):
+        file.write_profile("app", "app", CREDS)
+    assert "[app]" not in file.path.read_text()

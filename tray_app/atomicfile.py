@@ -10,13 +10,33 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 TMP_SUFFIX = ".roletray-tmp"
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically with permissions ``mode``."""
+class FileChanged(Exception):
+    """The target changed after it was read; the caller should read it again."""
+
+
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """What identifies one version of a file: inode, size, mtime (None: no file)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def atomic_write(
+    path: Path, data: bytes, mode: int = 0o600, unchanged: Callable[[], bool] | None = None
+) -> None:
+    """Write ``data`` to ``path`` atomically with permissions ``mode``.
+
+    ``unchanged`` is asked just before the rename; False aborts with FileChanged
+    (a writer that takes no lock, like `aws configure set`, wrote meanwhile).
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -25,6 +45,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if unchanged is not None and not unchanged():
+            raise FileChanged(str(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

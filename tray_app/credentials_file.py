@@ -16,10 +16,10 @@ from __future__ import annotations
 import codecs
 import configparser
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from configupdater import ConfigUpdater
@@ -27,13 +27,14 @@ from configupdater.block import Comment, Space
 from configupdater.section import Section
 from filelock import FileLock, Timeout
 
-from tray_app.atomicfile import atomic_write, remove_stale_temps
+from tray_app.atomicfile import FileChanged, atomic_write, remove_stale_temps, stamp
 from tray_app.errors import CredentialsFileError
 
 MARKER_KEY = "x_roletray_role"
 EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
 PRINCIPAL_KEY = "x_principal_arn"
 LOCK_TIMEOUT = 10.0
+EDIT_ATTEMPTS = 5  # re-reads when a writer that takes no lock changes the file under us
 
 
 @dataclass(frozen=True)
@@ -106,21 +107,25 @@ class CredentialsFile:
         force: bool = False,
     ) -> None:
         section = _render_section(profile, role, creds, region)
-        with self._edit() as (target, text):
-            atomic_write(target, self._splice(text, profile, section, force, role).encode())
+        self._edit(lambda text: self._splice(text, profile, section, force, role))
 
     def remove_profile(self, profile: str) -> bool:
         """Delete a managed section; False when it was not there. Foreign sections are refused."""
-        with self._edit() as (target, text):
+
+        def remove(text: _Text | None) -> _Text | None:
             if text is None or profile not in _parse(text.body, self.path):
-                return False
-            atomic_write(target, self._splice(text, profile, "", force=False, role=None).encode())
-            return True
+                return None
+            return self._splice(text, profile, "", force=False, role=None)
+
+        return self._edit(remove)
 
     # -- internals ---------------------------------------------------------
-    @contextmanager
-    def _edit(self) -> Iterator[tuple[Path, _Text | None]]:
-        """Hold the lock; yield the real target path and its current text (re-read now)."""
+    def _edit(self, change: Callable[[_Text | None], _Text | None]) -> bool:
+        """Under the lock: read, ``change``, replace atomically. False when nothing changed.
+
+        The file is re-read if it changed between our read and our rename: our
+        lock serialises roletray, but `aws configure set` and editors take none.
+        """
         target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True)
@@ -128,13 +133,26 @@ class CredentialsFile:
         try:
             with lock:
                 remove_stale_temps(target)
-                yield target, self._load()
+                for _ in range(EDIT_ATTEMPTS):
+                    before = stamp(target)
+                    new = change(self._load())
+                    if new is None:
+                        return False
+                    try:
+                        atomic_write(target, new.encode(), unchanged=partial(_same, target, before))
+                        return True
+                    except FileChanged:
+                        continue
         except Timeout:
             raise CredentialsFileError(
                 f"{self.path} is locked by another roletray process for over "
                 f"{self.lock_timeout:.0f} s — wait for it to finish, or remove {lock.lock_file} "
                 "if no roletray is running."
             ) from None
+        raise CredentialsFileError(
+            f"{self.path} kept changing while roletray wrote it (another program is writing "
+            "it); nothing was written — try again."
+        )
 
     def _load(self) -> _Text | None:
         try:
@@ -180,6 +198,10 @@ class CredentialsFile:
             )
         _verify(text.body, body, profile, role, self.path)
         return _Text(body, text.newline)
+
+
+def _same(path: Path, before: tuple[int, int, int] | None) -> bool:
+    return stamp(path) == before
 
 
 @dataclass(frozen=True)
