@@ -96,6 +96,7 @@ def test_managed_profiles_reports_expiry_and_principal(tmp_path: Path) -> None:
         (b"[a\nk = 1\n", "line 1: text before the first [section]"),
         (b"[a]\nk = 1\n\x00\x01\x02", "line 3: the file is binary"),
         (b"[a]\nk = caf\xe9\n", "line 2: not UTF-8 text"),
+        (b"[a]\nk = 1\n[]\r[default]\n", "line 3: a lone carriage return"),
     ],
 )
 def test_unparseable_file_is_left_untouched(tmp_path: Path, content: bytes, phrase: str) -> None:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import codecs
 import configparser
+import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -233,6 +235,15 @@ class _Text:
                 f"{path} line {line}: not UTF-8 text; the file was left untouched — "
                 "fix that line by hand."
             ) from None
+        lone_cr = re.search(r"\r(?!\n)", body)
+        if lone_cr:
+            # botocore reads with universal newlines, so a lone CR splits lines for it
+            # and not for an editor: the two would disagree on the file's structure.
+            line = body.count("\n", 0, lone_cr.start()) + 1
+            raise CredentialsFileError(
+                f"{path} line {line}: a lone carriage return (old Mac line ending); the file "
+                "was left untouched — convert it to \\n or \\r\\n line endings."
+            )
         newline = "\r\n" if body.partition("\n")[0].endswith("\r") else "\n"
         return cls(body, newline)
 
@@ -252,7 +263,7 @@ def _parse(body: str, path: Path) -> ConfigUpdater:
 
 def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser()  # exactly what botocore.configloader uses
-    parser.read_string(body, source=str(path))
+    parser.read_file(io.StringIO(body, newline=None), source=str(path))  # as open() reads
     return parser
 
 
