@@ -18,11 +18,11 @@ from botocore.configloader import raw_config_parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.test_credentials_file import CREDS
 from tray_app.cli import main
 from tray_app.config import ConfigStore, Role, load_config
 from tray_app.credentials_file import CredentialsFile
 from tray_app.errors import ConfigError, CredentialsFileError
-from tests.test_credentials_file import CREDS
 
 FUZZ = settings(
     max_examples=int(os.environ.get("ROLETRAY_FUZZ_EXAMPLES", "250")),
@@ -39,7 +39,7 @@ ini_lines = st.one_of(
         st.sampled_from(["key", "aws_access_key_id", "x_roletray_role", "k", ""]),
         st.sampled_from([" = ", "=", ":", " : ", "\t=\t"]),
         st.text(max_size=30),
-    ).map("".join),  # fmt: skip
+    ).map("".join),
     st.sampled_from(["# comment", "; comment", "", "   ", "  continued", "%(interp)s", "50%"]),
     st.text(min_size=1, max_size=40),
     st.integers(2_000, 20_000).map(lambda n: "v = " + "x" * n),  # huge lines
@@ -101,7 +101,7 @@ toml_lines = st.one_of(
             "[roles.prod",
             "= 1",
         ]
-    ),  # fmt: skip
+    ),
     st.tuples(
         st.sampled_from(
             [
@@ -123,7 +123,7 @@ toml_lines = st.one_of(
                 "unknown",
                 "a.b",
             ]
-        ),  # fmt: skip
+        ),
         st.sampled_from([" = "]),
         st.one_of(
             st.sampled_from(
@@ -144,7 +144,7 @@ toml_lines = st.one_of(
                     "2026-11-28T00:00:00Z",
                     "'unterminated",
                 ]
-            ),  # fmt: skip
+            ),
             st.text(max_size=20).map(repr),
         ),
     ).map("".join),
@@ -214,7 +214,7 @@ tokens = st.one_of(
             "1e9",
             "",
         ]
-    ),  # fmt: skip
+    ),
     st.text(max_size=12),
 )
 
