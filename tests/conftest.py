@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.harness.aws import REGION, MotoWorld, User
+from tests.harness.desktop import Desktop
 from tests.harness.fault_proxy import FaultProxy
 from tests.harness.keyring_bus import KeyringBus
+from tests.harness.tray import Tray, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 LEAKY_ENV = (
@@ -182,3 +185,73 @@ def home(tmp_path: Path, keyring_bus: KeyringBus, proxy: FaultProxy) -> Home:
     root = tmp_path / "home"
     root.mkdir()
     return Home(root=root, keyring=keyring_bus, sts_url=proxy.url)
+
+
+@pytest.fixture(scope="session")
+def desktop(
+    _keyring_bus: KeyringBus, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desktop]:
+    if not shutil.which("Xvfb"):
+        pytest.skip("needs Xvfb: run tests/run.sh")
+    screen = Desktop(tmp_path_factory.mktemp("desktop"), _keyring_bus).start()
+    yield screen
+    screen.stop()
+
+
+TRAY_EXTERNAL_ID = "ext-tray-42"
+
+
+@pytest.fixture
+def start_tray(
+    home: Home, desktop: Desktop, moto: MotoWorld, alice: User, tmp_path: Path
+) -> Iterator[Callable[..., Tray]]:
+    """Keys and roles through the CLI, then `roletray --verbose` on the desktop."""
+    started: list[subprocess.Popen] = []
+    arn = moto.role(f"tray-{alice.name}", alice, external_id=TRAY_EXTERNAL_ID)
+
+    def start(
+        settings: str = "",
+        extra_roles: tuple[tuple[str, ...], ...] = (),
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
+    ) -> Tray:
+        add = home.roletray(
+            "keys", "add", "work", "--access-key-id", alice.access_key_id,
+            input=alice.secret_access_key + "\n",
+        )  # fmt: skip
+        assert add.returncode == 0, add.stderr
+        for name, *extra in (("app", "--external-id", TRAY_EXTERNAL_ID), *extra_roles):
+            result = home.roletray(
+                "roles", "add", name, "--role-arn", arn, "--keys", "work", "--duration", "900",
+                *extra,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+        home.config.write_text(f"[settings]\n{settings}\n" + home.config.read_text())
+        desktop.close_all()
+        desktop.log.unlink(missing_ok=True)
+        log = tmp_path / "tray.log"
+        proc = subprocess.Popen(
+            [*prefix, sys.executable, "-m", "tray_app", "--verbose"],
+            env={**home.env, **desktop.env, **(env or {})},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            cwd=home.root,
+        )
+        started.append(proc)
+        shots = tmp_path / "screenshots"
+        shots.mkdir(exist_ok=True)
+        tray = Tray(home, desktop, proc, log, shots)
+        wait_for(lambda: "menu: " in log.read_text(), "the tray to draw its menu")
+        tray.icon()
+        return tray
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+    desktop.close_all()

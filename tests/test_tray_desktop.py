@@ -14,125 +14,21 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Home
-from tests.harness.aws import MotoWorld, User
+from tests.conftest import TRAY_EXTERNAL_ID, Home
 from tests.harness.desktop import Desktop
 from tests.harness.fault_proxy import FaultProxy
-from tests.harness.keyring_bus import KeyringBus
-from tray_app.credentials_file import CredentialsFile
+from tests.harness.tray import Tray, wait_for
 
 pytestmark = [
     pytest.mark.real,
     pytest.mark.skipif(not shutil.which("Xvfb"), reason="needs Xvfb: run tests/run.sh"),
 ]
-EXTERNAL_ID = "ext-tray-42"
-
-
-@pytest.fixture(scope="session")
-def desktop(
-    _keyring_bus: KeyringBus, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Desktop]:
-    screen = Desktop(tmp_path_factory.mktemp("desktop"), _keyring_bus).start()
-    yield screen
-    screen.stop()
-
-
-@dataclass
-class Tray:
-    home: Home
-    desktop: Desktop
-    proc: subprocess.Popen
-    log: Path
-    shots: Path
-
-    def icon(self) -> dict[str, int]:
-        icons: list[dict[str, int]] = []
-        _wait(lambda: bool(icons.extend(self.desktop.tray_icons()) or icons), "the tray icon")
-        return icons[0]
-
-    def open_menu(self) -> None:
-        self.desktop.click_icon(self.icon(), button=3)
-        time.sleep(0.6)
-
-    def choose(self, *keys: str) -> None:
-        """Open the menu and press keys (Down, Up, Right, Return) as a user would."""
-        self.open_menu()
-        self.desktop.keys(*keys)
-
-    def shot(self, name: str) -> Path:
-        return self.desktop.screenshot(self.shots / f"{name}.png")
-
-    def profile(self, name: str) -> object:
-        return CredentialsFile(self.home.credentials).managed_profiles().get(name)
-
-    def menu_labels(self) -> list[str]:
-        lines = [ln for ln in self.log.read_text().splitlines() if "menu: " in ln]
-        return lines[-1].split("menu: ", 1)[1].split(" | ") if lines else []
-
-
-def _wait(condition: Callable[[], object], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def start_tray(
-    home: Home, desktop: Desktop, moto: MotoWorld, alice: User, tmp_path: Path
-) -> Iterator[Callable[..., Tray]]:
-    started: list[subprocess.Popen] = []
-    arn = moto.role(f"tray-{alice.name}", alice, external_id=EXTERNAL_ID)
-
-    def start(settings: str = "", extra_roles: tuple[tuple[str, ...], ...] = ()) -> Tray:
-        add = home.roletray(
-            "keys", "add", "work", "--access-key-id", alice.access_key_id,
-            input=alice.secret_access_key + "\n",
-        )  # fmt: skip
-        assert add.returncode == 0, add.stderr
-        for name, *extra in (("app", "--external-id", EXTERNAL_ID), *extra_roles):
-            result = home.roletray(
-                "roles", "add", name, "--role-arn", arn, "--keys", "work", "--duration", "900",
-                *extra,
-            )  # fmt: skip
-            assert result.returncode == 0, result.stderr
-        home.config.write_text(f"[settings]\n{settings}\n" + home.config.read_text())
-        desktop.close_all()
-        desktop.log.unlink(missing_ok=True)
-        log = tmp_path / "tray.log"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tray_app", "--verbose"],
-            env={**home.env, **desktop.env},
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            cwd=home.root,
-        )
-        started.append(proc)
-        shots = tmp_path / "screenshots"
-        shots.mkdir(exist_ok=True)
-        tray = Tray(home, desktop, proc, log, shots)
-        _wait(lambda: "menu: " in log.read_text(), "the tray to draw its menu")
-        tray.icon()
-        return tray
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-    desktop.close_all()
+EXTERNAL_ID = TRAY_EXTERNAL_ID
 
 
 def _mean_colour(pixels: bytes) -> tuple[int, int, int]:
@@ -155,13 +51,13 @@ def test_icon_appears_menu_lists_roles_and_a_click_writes_the_profile(
     tray.open_menu()
     tray.shot("menu-open")
     tray.desktop.keys("Down", "Down", "Return")  # the second role: "other"
-    _wait(lambda: tray.profile("other"), "profile [other] to be written")
+    wait_for(lambda: tray.profile("other"), "profile [other] to be written")
     assert tray.profile("app") is None, "only the clicked role was assumed"
     arn = tray.home.caller_arn("other", endpoint=proxy.url)
     assert ":assumed-role/tray-alice" in arn
     ready = tray.desktop.wait_notification(r"^other ready until \d\d:\d\d$")
     assert "Profile other is ready" in ready["body"]
-    _wait(lambda: "other — 15 min left" in tray.menu_labels(), "the menu to show time left")
+    wait_for(lambda: "other — 15 min left" in tray.menu_labels(), "the menu to show time left")
     active = tray.desktop.icon_pixels(icon, tray.shots / "active.png")
     red, green, blue = _mean_colour(active)
     assert active != idle and green > red and green > blue, "the icon turned green"
@@ -172,7 +68,7 @@ def test_warning_arrives_before_expiry_and_its_renew_button_renews(
 ) -> None:
     tray = start_tray(settings="warn_before = 895")  # 900 s sessions: warn after ~5 s
     tray.choose("Down", "Return")
-    _wait(lambda: tray.profile("app"), "profile [app]")
+    wait_for(lambda: tray.profile("app"), "profile [app]")
     first = tray.profile("app").expiration  # type: ignore[attr-defined]
     tray.desktop.wait_notification(r"^app ready")
     tray.desktop.close_all()
@@ -185,7 +81,7 @@ def test_warning_arrives_before_expiry_and_its_renew_button_renews(
 
     time.sleep(1.2)  # a renewal must land in a later second than the first assume
     tray.desktop.press_button("Renew", warning["summary"])
-    _wait(
+    wait_for(
         lambda: tray.profile("app").expiration > first,  # type: ignore[attr-defined]
         "the Renew button to write a later expiry",
     )
@@ -200,7 +96,7 @@ def test_a_failure_is_one_sentence_in_a_notification_and_the_tray_keeps_running(
     failed = tray.desktop.wait_notification(r"^bad failed$")
     assert failed["body"].startswith("AccessDenied assuming bad:")
     assert "external_id" in failed["body"]
-    _wait(lambda: "bad — failed — see notification" in tray.menu_labels(), "the failed label")
+    wait_for(lambda: "bad — failed — see notification" in tray.menu_labels(), "the failed label")
     error = tray.desktop.icon_pixels(tray.icon(), tray.shots / "error.png")
     red, green, blue = _mean_colour(error)
     assert red > green and red > blue, "the icon turned red"
@@ -220,7 +116,7 @@ def test_quit_ends_the_process_and_a_second_start_says_already_running(
     )
     assert second.returncode == 0 and "already running" in second.stdout
     tray.choose("Down", "Return")
-    _wait(lambda: tray.profile("app"), "profile [app]")
+    wait_for(lambda: tray.profile("app"), "profile [app]")
     tray.choose("Up", "Return")  # from a fresh menu, Up selects the last item: Quit
     assert tray.proc.wait(15) == 0
     assert tray.profile("app") is None, "clear_on_quit removed the profile"
@@ -267,7 +163,7 @@ def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path
         cwd=home.root,
     )
     try:
-        _wait(lambda: "menu: demo-admin" in out.read_text(), "the demo's menu")
+        wait_for(lambda: "menu: demo-admin" in out.read_text(), "the demo's menu")
         text = out.read_text()
         url = re.search(r"local STS at (http://127\.0\.0\.1:\d+)", text).group(1)  # type: ignore[union-attr]
         creds = Path(re.search(r"credentials file: (\S+)", text).group(1))  # type: ignore[union-attr]
@@ -276,7 +172,7 @@ def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path
         tray = Tray(home, desktop, proc, out, tmp_path)
         tray.shot("demo")
         tray.choose("Down", "Return")  # demo-admin (it needs an external ID)
-        _wait(lambda: creds.exists() and "[demo-admin]" in creds.read_text(), "the demo profile")
+        wait_for(lambda: creds.exists() and "[demo-admin]" in creds.read_text(), "the demo profile")
         home.extra_env = {"AWS_SHARED_CREDENTIALS_FILE": str(creds)}
         arn = home.caller_arn("demo-admin", endpoint=url)
         assert arn.startswith("arn:aws:sts::123456789012:assumed-role/DemoAdmin/demo-user")
