@@ -9,11 +9,13 @@ clock's "Signature expired") for the next N requests.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ERROR_XML = (
@@ -41,6 +43,7 @@ class Faults:
     errors: list[str] = field(default_factory=list)  # CANNED keys, one per request
     mfa_code: str | None = None
     max_duration: int | None = None
+    time_offset: float = 0.0  # seconds added to <Expiration>: STS living in a jumped clock
     requests: int = 0
     actions: list[str] = field(default_factory=list)  # the Action of each request
 
@@ -137,7 +140,7 @@ class FaultProxy:
         try:
             upstream.request(handler.command, handler.path, body, dict(handler.headers.items()))
             response = upstream.getresponse()
-            payload = response.read()
+            payload = self._shift_expiration(response.read())
             handler.send_response(response.status)
             for name, value in response.getheaders():
                 if name.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -147,6 +150,18 @@ class FaultProxy:
             handler.wfile.write(payload)
         finally:
             upstream.close()
+
+    def _shift_expiration(self, payload: bytes) -> bytes:
+        offset = self.faults.time_offset
+        if not offset:
+            return payload
+
+        def shift(match: re.Match[bytes]) -> bytes:
+            moment = datetime.fromisoformat(match.group(1).decode().replace("Z", "+00:00"))
+            moved = (moment + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return b"<Expiration>" + moved.encode() + b"</Expiration>"
+
+        return re.sub(rb"<Expiration>([^<]+)</Expiration>", shift, payload)
 
     @staticmethod
     def _error(handler: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:

@@ -40,7 +40,12 @@ class Tray:
         time.sleep(0.6)
 
     def choose(self, *keys: str) -> None:
-        """Open the menu and press keys (Down, Up, Right, Return) as a user would."""
+        """Open the menu and press keys (Down, Up, Right, Return) as a user would.
+
+        First let the menu settle: a rebuild (after an assume) closes an open menu.
+        """
+        wait_for(lambda: not any("working…" in x for x in self.menu_labels()), "idle menu")
+        time.sleep(0.3)
         self.open_menu()
         self.desktop.keys(*keys)
 
