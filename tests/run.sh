@@ -10,7 +10,7 @@ APT_PACKAGES=(
   xvfb x11-utils xdotool imagemagick fonts-dejavu-core trayer dunst libnotify-bin xclip  # a desktop
   gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libgirepository1.0-dev libcairo2-dev
   pkg-config gcc python3-dev  # building PyGObject for pystray's AppIndicator backend
-  faketime strace  # a real wall-clock jump for the sleep/wake test
+  faketime  # a real wall-clock jump for the sleep/wake test
 )
 
 missing=()
