@@ -21,7 +21,7 @@ from tray_app import __version__
 from tray_app.config import DEFAULT_DURATION, Config, ConfigStore, Role
 from tray_app.errors import PromptError, RoleTrayError
 from tray_app.logs import setup_logging
-from tray_app.sessions import format_left, iso_utc
+from tray_app.sessions import State, format_left, iso_utc
 
 if TYPE_CHECKING:
     from tray_app.credentials_file import CredentialsFile
@@ -219,22 +219,27 @@ def cmd_roles_remove(args: argparse.Namespace) -> int:
 
 def cmd_assume(args: argparse.Namespace) -> int:
     status = engine_for(args).assume(args.name, mfa_code=args.mfa_code, force=args.force)
-    assert status.expiration is not None
-    local = status.expiration.astimezone()
+    until = f"{status.expiration.astimezone():%Y-%m-%d %H:%M:%S %Z}" if status.expiration else "?"
+    if status.state is not State.ACTIVE:  # STS's expiry is already past by our clock
+        print(
+            f"roletray: profile {status.profile} was written, but by this computer's clock it "
+            f"expired at {until} — sync the clock (enable NTP).",
+            file=sys.stderr,
+        )
+        return 1
     print(
-        f"Profile {status.profile} is ready until {local:%Y-%m-%d %H:%M:%S %Z} "
+        f"Profile {status.profile} is ready until {until} "
         f"({format_left(status.time_left)} left) — use AWS_PROFILE={status.profile}."
     )
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    rows = []
-    for s in engine_for(args).status():
-        row = s.as_json()
-        row["expiration"] = row["expiration"] or "-"
-        row["left"] = format_left(s.time_left) or "-"
-        rows.append(row if not args.json else s.as_json())
+    statuses = engine_for(args).status()
+    rows = [
+        s.as_json() if args.json else {**s.as_json(), "left": format_left(s.time_left)}
+        for s in statuses
+    ]
     return _emit(args, rows, ("role", "profile", "state", "expiration", "left"))
 
 
@@ -251,7 +256,7 @@ def cmd_clear(args: argparse.Namespace) -> int:
 def run_tray(args: argparse.Namespace) -> int:
     from tray_app import tray
 
-    return tray.run(engine_for(args, mfa_prompt="dialog"))
+    return tray.run(engine_for(args))  # tray.run swaps in the dialog MFA prompt
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -115,9 +115,10 @@ class CredentialsFile:
         """Delete a managed section; False when it was not there. Foreign sections are refused."""
 
         def remove(text: _Text | None) -> _Text | None:
-            if text is None or profile not in _parse(text.body, self.path):
+            if text is None:
                 return None
-            return self._splice(text, profile, "", force=False, role=None)
+            new = self._splice(text, profile, "", force=False, role=None)
+            return None if new == text else new
 
         return self._edit(remove)
 
@@ -188,8 +189,8 @@ class CredentialsFile:
                 f"Profile [{profile}] in {self.path} was not written by roletray; it was left "
                 "untouched — set another profile for this role, or pass --force to replace it."
             )
-        if section is None:
-            return text
+        if section is None or (section == "" and existing is None):
+            return text  # only a check, or nothing to remove
         section = section.replace("\n", text.newline)
         if existing is None:
             body = _append(text.body, section, text.newline)
