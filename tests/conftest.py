@@ -22,7 +22,7 @@ import pytest
 from tests.harness.aws import REGION, MotoWorld, User
 from tests.harness.desktop import Desktop
 from tests.harness.fault_proxy import FaultProxy
-from tests.harness.keyring_bus import KeyringBus
+from tests.harness.keyring_bus import KeyringBus, stop_process
 from tests.harness.tray import Tray, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -247,11 +247,5 @@ def start_tray(
 
     yield start
     for proc in started:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        stop_process(proc)
     desktop.close_all()

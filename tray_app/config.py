@@ -110,22 +110,18 @@ class Config:
     roles: Mapping[str, Role] = field(default_factory=dict)
 
     def role(self, name: str) -> Role:
-        try:
-            return self.roles[name]
-        except KeyError:
-            raise ConfigError(
-                f"No role named '{name}' in {self.path} — see `roletray roles list`, "
-                "or add it with `roletray roles add`."
-            ) from None
+        return self._named(self.roles, name, "role", "roles")
 
     def keyset(self, name: str) -> KeySet:
-        try:
-            return self.keys[name]
-        except KeyError:
+        return self._named(self.keys, name, "key set", "keys")
+
+    def _named(self, entries: Mapping[str, Any], name: str, kind: str, verb: str) -> Any:
+        if name not in entries:
             raise ConfigError(
-                f"No key set named '{name}' in {self.path} — see `roletray keys list`, "
-                "or add it with `roletray keys add`."
-            ) from None
+                f"No {kind} named '{name}' in {self.path} — see `roletray {verb} list`, "
+                f"or add it with `roletray {verb} add`."
+            )
+        return entries[name]
 
     def region_for(self, role: Role) -> str:
         return role.region or self.settings.region

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.harness.aws import MotoWorld
 from tests.harness.desktop import Desktop
-from tests.harness.keyring_bus import KeyringBus, _stop
+from tests.harness.keyring_bus import KeyringBus, stop_process
 
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 IDLE_SECONDS = int(os.environ.get("BENCH_IDLE", "60"))
@@ -91,7 +91,7 @@ def main() -> None:
         ticks = os.sysconf("SC_CLK_TCK")
         print(f"tray CPU time over the run: {(int(cpu[13]) + int(cpu[14])) / ticks:.2f} s")
     finally:
-        _stop(tray)
+        stop_process(tray)
         moto.stop()
         desktop.stop()
         bus.stop()

@@ -14,9 +14,10 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.harness.keyring_bus import KeyringBus, _stop
+from tests.harness.keyring_bus import KeyringBus, stop_process
 
 RECORDER = """#!/bin/sh
 # dunst runs this for every notification it shows.
@@ -103,7 +104,7 @@ class Desktop:
 
     def stop(self) -> None:
         for name in ("dunst", "trayer", "xvfb"):
-            _stop(self.procs.pop(name, None))
+            stop_process(self.procs.pop(name, None))
 
     # -- looking -----------------------------------------------------------------
     def run(self, *args: str, check: bool = True) -> str:
@@ -189,10 +190,15 @@ class Desktop:
         self.choice.write_text(f"#{label} ({summary})")
         self.run("dunstctl", "context")
 
-    def _wait(self, condition, what: str, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"timed out waiting for {what}")
+    def _wait(self, condition: Callable[[], object], what: str, timeout: float = 15) -> None:
+        wait_for(condition, what, timeout)
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 20) -> None:
+    """Poll ``condition`` every 0.1 s; TimeoutError naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out waiting for {what}")

@@ -30,7 +30,8 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 PASSWORD = "roletray-test-keyring"  # unlocks the throwaway test keyring only
 
 
-def _stop(proc: subprocess.Popen | None) -> None:
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """SIGTERM by PID, then SIGKILL after 5 s."""
     if proc is None or proc.poll() is not None:
         return
     proc.terminate()
@@ -80,7 +81,7 @@ class KeyringBus:
         return self
 
     def start_daemon(self, unlock: bool = True) -> None:
-        _stop(self.daemon)
+        stop_process(self.daemon)
         args = ["gnome-keyring-daemon", "--foreground", "--components=secrets", "--replace"]
         if unlock:
             args.insert(1, "--unlock")
@@ -99,7 +100,7 @@ class KeyringBus:
         self._wait_for_name()
 
     def stop_daemon(self) -> None:
-        _stop(self.daemon)
+        stop_process(self.daemon)
         self.daemon = None
 
     def ensure_running(self) -> None:
@@ -143,5 +144,5 @@ class KeyringBus:
         return result.stdout if result.returncode == 0 else None
 
     def stop(self) -> None:
-        _stop(self.daemon)
-        _stop(self.bus)
+        stop_process(self.daemon)
+        stop_process(self.bus)
