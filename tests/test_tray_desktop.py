@@ -185,3 +185,22 @@ def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path
             proc.wait(5)
     assert not creds.parent.exists(), "the demo removed its folder"
     assert home.keyring.lookup("roletray", "roletray-demo") is None
+
+
+def test_open_config_about_and_the_backend_log(
+    start_tray: Callable[..., Tray], tmp_path: Path
+) -> None:
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    opened = tmp_path / "opened.txt"
+    (shim / "xdg-open").write_text(f'#!/bin/sh\nprintf %s "$1" > "{opened}"\n')
+    (shim / "xdg-open").chmod(0o755)
+    tray = start_tray(env={"PATH": f"{shim}:{os.environ['PATH']}"})
+    assert "tray backend: appindicator" in tray.log.read_text()
+    assert "notifications: DesktopNotifierDriver" in tray.log.read_text()
+    tray.choose("Up", "Up", "Up", "Up", "Return")  # Open config file
+    wait_for(opened.exists, "xdg-open to be called")
+    assert opened.read_text() == str(tray.home.config)
+    tray.choose("Up", "Up", "Return")  # About
+    about = tray.desktop.wait_notification(r"^RoleTray \d+\.\d+\.\d+$")
+    assert str(tray.home.config) in about["body"]

@@ -308,3 +308,17 @@ def test_a_broken_config_is_shown_not_fatal(
     assert SEPARATOR in items
     ctl.dispatch(("reload", ""))
     assert notifier.sent[-1][0] == "RoleTray: config not loaded"
+
+
+def test_clear_on_expiry_removes_the_expired_profile(
+    controller: tuple[Controller, Clock, RecordingNotifier], home: Home
+) -> None:
+    ctl, clock, notifier = controller
+    home.config.write_text(home.config.read_text().replace(
+        "[settings]\n", "[settings]\nclear_on_expiry = true\n"))  # fmt: skip
+    wait_done(ctl, "manual")
+    clock.now += timedelta(minutes=16)
+    ctl.tick()
+    assert ctl.wait_idle(30)
+    assert "manual" not in CredentialsFile(home.credentials).managed_profiles()
+    assert [t for t, _, _ in notifier.sent if t == "manual expired"] == ["manual expired"]
