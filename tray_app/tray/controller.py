@@ -136,11 +136,13 @@ class Controller:
         self._pool.shutdown(wait=False, cancel_futures=True)
         try:
             config = self.engine.config
-            if config.settings.clear_on_quit:
-                for name in config.roles:
-                    self.engine.clear(name)
-        except RoleTrayError as exc:
-            log.warning("clear on quit: %s", exc)
+        except RoleTrayError:
+            config = None
+        for name in config.roles if config and config.settings.clear_on_quit else ():
+            try:
+                self.engine.clear(name)
+            except RoleTrayError as exc:  # one foreign profile must not keep the others
+                log.warning("clear on quit: %s", exc)
         self.notifier.close()
 
     # -- the clock ---------------------------------------------------------------
