@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from tray_app import __version__
 from tray_app.config import DEFAULT_DURATION, Config, ConfigStore, Role
+from tray_app.credentials_file import format_expiry
 from tray_app.errors import PromptError, RoleTrayError
 from tray_app.logs import setup_logging
-from tray_app.sessions import State, format_left, iso_utc
+from tray_app.sessions import State, format_left
 
 if TYPE_CHECKING:
     from tray_app.credentials_file import CredentialsFile
@@ -330,5 +331,5 @@ def _emit(args: argparse.Namespace, rows: list[dict], columns: Sequence[str]) ->
 
 def _json_default(value: object) -> str:
     if isinstance(value, datetime):
-        return iso_utc(value)
+        return format_expiry(value)
     return str(value)

@@ -63,7 +63,7 @@ class LocalSts:
             "iam",
             endpoint_url=self.url,
             region_name="us-east-1",
-            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",  # anything goes while auth is off
+            aws_access_key_id="demo-seeding",  # anything goes while auth is off
             aws_secret_access_key="demo-seeding",
         )
         user = iam.create_user(UserName="demo-user")["User"]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tray_app.config import Config, Role
-from tray_app.credentials_file import ManagedProfile
+from tray_app.credentials_file import ManagedProfile, format_expiry
 
 
 class State(StrEnum):
@@ -35,7 +35,7 @@ class RoleStatus:
             "role": self.role,
             "profile": self.profile,
             "state": str(self.state),
-            "expiration": iso_utc(self.expiration) if self.expiration else None,
+            "expiration": format_expiry(self.expiration) if self.expiration else None,
             "seconds_left": int(self.time_left.total_seconds()) if self.time_left else 0,
             "principal_arn": self.principal_arn,
         }
@@ -61,10 +61,6 @@ def statuses(
     config: Config, managed: Mapping[str, ManagedProfile], now: datetime
 ) -> list[RoleStatus]:
     return [role_status(role, managed, now) for role in config.roles.values()]
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def format_left(left: timedelta | None) -> str:
