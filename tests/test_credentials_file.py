@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import os
+import random
 import shutil
 import stat
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -275,3 +277,42 @@ def test_a_file_that_never_stops_changing_is_an_error(
     with pytest.raises(CredentialsFileError, match="kept changing"):
         file.write_profile("app", "app", CREDS)
     assert "[app]" not in file.path.read_text()
+
+
+def test_an_in_place_writer_mid_write_never_makes_us_drop_its_profiles(tmp_path: Path) -> None:
+    """Like `aws configure set`: read, truncate, write — in place, with no lock.
+
+    Read between its truncate and its write and we would splice into an empty
+    file; our rename would orphan its write, and its next run would read our
+    version back: [default] gone for good. We wait for such a write to settle.
+    """
+    file = creds_file(tmp_path, b"[default]\naws_access_key_id = AKIAOLDOLDOLDOLDOLD0\n")
+    stop = threading.Event()
+    runs = [0]
+
+    def lockless_writer() -> None:
+        while not stop.is_set():
+            text = file.path.read_text()
+            with open(file.path, "w") as handle:  # truncates in place, then writes
+                time.sleep(0.03)  # a slow disk or a big file: the gap we must not read in
+                handle.write(text)  # its own edit would go here; the rest is what it read
+            runs[0] += 1
+            time.sleep(random.uniform(0.15, 0.3))  # aws itself takes ~0.5 s per run
+
+    writer = threading.Thread(target=lockless_writer)
+    writer.start()
+    refused = 0
+    try:
+        for _ in range(40):
+            try:
+                CredentialsFile(file.path).write_profile("app", "app", CREDS)
+            except CredentialsFileError as exc:
+                assert "kept changing" in str(exc)
+                refused += 1
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        writer.join()
+    text = file.path.read_text()
+    assert text.startswith("[default]\naws_access_key_id = AKIAOLDOLDOLDOLDOLD0\n"), text
+    assert runs[0] > 5 and refused < 40

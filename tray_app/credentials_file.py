@@ -18,6 +18,7 @@ import configparser
 import io
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,9 @@ EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
 PRINCIPAL_KEY = "x_principal_arn"
 LOCK_TIMEOUT = 10.0
 EDIT_ATTEMPTS = 5  # re-reads when a writer that takes no lock changes the file under us
+SETTLE_NS = 100_000_000  # a foreign write younger than this may still be in progress
+SETTLE_STEP = 0.05
+SETTLE_MAX_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -136,26 +140,25 @@ class CredentialsFile:
         try:
             with lock:
                 remove_stale_temps(target)
+                ours = target.parent / f".{target.name}.roletray-stamp"
                 for _ in range(EDIT_ATTEMPTS):
-                    before = stamp(target)
+                    before = _settled(target, ours)
                     new = change(self._load())
                     if new is None:
                         return False
                     try:
                         atomic_write(target, new.encode(), unchanged=partial(_same, target, before))
-                        return True
                     except FileChanged:
                         continue
+                    ours.write_text(repr(stamp(target)))
+                    return True
         except Timeout:
             raise CredentialsFileError(
                 f"{self.path} is locked by another roletray process for over "
                 f"{self.lock_timeout:.0f} s — wait for it to finish, or remove {lock.lock_file} "
                 "if no roletray is running."
             ) from None
-        raise CredentialsFileError(
-            f"{self.path} kept changing while roletray wrote it (another program is writing "
-            "it); nothing was written — try again."
-        )
+        raise _still_changing(self.path)
 
     def _load(self) -> _Text | None:
         try:
@@ -203,8 +206,38 @@ class CredentialsFile:
         return _Text(body, text.newline)
 
 
+def _still_changing(path: Path) -> CredentialsFileError:
+    return CredentialsFileError(
+        f"{path} kept changing while roletray wrote it (another program is writing it); "
+        "nothing was written — try again."
+    )
+
+
 def _same(path: Path, before: tuple[int, int, int] | None) -> bool:
     return stamp(path) == before
+
+
+def _settled(target: Path, ours: Path) -> tuple[int, int, int] | None:
+    """The file's stamp once no foreign writer is mid-write.
+
+    `aws configure set` truncates the file and then writes it, in place. Read
+    between the two and we would splice into an empty file, and our rename
+    would orphan its write: every other profile gone. So when the file was
+    changed a moment ago by someone other than us, wait until it holds still.
+    """
+    try:
+        last_ours = ours.read_text()
+    except OSError:
+        last_ours = ""
+    current = stamp(target)
+    for _ in range(SETTLE_MAX_STEPS):
+        if current is None or repr(current) == last_ours:
+            return current
+        if time.time_ns() - current[2] > SETTLE_NS:
+            return current
+        time.sleep(SETTLE_STEP)
+        current = stamp(target)
+    raise _still_changing(target)
 
 
 @dataclass(frozen=True)
