@@ -267,11 +267,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 # -- helpers -----------------------------------------------------------------
-def engine_for(args: argparse.Namespace, mfa_prompt: str = "terminal") -> Engine:
+def engine_for(args: argparse.Namespace) -> Engine:
     from tray_app.credentials_file import CredentialsFile
     from tray_app.keystore import OsKeystore
 
-    return build_engine(ConfigStore(args.config), CredentialsFile(), OsKeystore(), mfa_prompt)
+    return build_engine(ConfigStore(args.config), CredentialsFile(), OsKeystore(), "terminal")
 
 
 def build_engine(

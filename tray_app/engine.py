@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from tray_app.atomicfile import stamp
 from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, check_name
 from tray_app.credentials_file import CredentialsFile
 from tray_app.errors import ConfigError, PromptError
@@ -54,25 +55,19 @@ class Engine:
         self.clock = clock
         self.mfa_prompt = mfa_prompt
         self._config: Config | None = None
-        self._config_stamp: int | None = None
+        self._config_stamp: tuple[int, int, int] | None = None
 
     @property
     def config(self) -> Config:
         """The config, re-read when the file changed (the CLI may edit it under the tray)."""
-        stamp = self._stamp()
-        if self._config is None or stamp != self._config_stamp:
-            self._config, self._config_stamp = self.store.load(), stamp
+        current = stamp(self.store.path)
+        if self._config is None or current != self._config_stamp:
+            self._config, self._config_stamp = self.store.load(), current
         return self._config
 
     def reload(self) -> Config:
         self._config = None
         return self.config
-
-    def _stamp(self) -> int | None:
-        try:
-            return self.store.path.stat().st_mtime_ns
-        except OSError:
-            return None
 
     # -- key sets ------------------------------------------------------------
     def add_keys(self, name: str, access_key_id: str, secret: str, verify: bool = True) -> KeySet:

@@ -70,7 +70,7 @@ class TrayUI:
 
     def _item(self, item: Item) -> Any:
         pystray = self.pystray
-        if item is SEPARATOR or item == SEPARATOR:
+        if item == SEPARATOR:
             return pystray.Menu.SEPARATOR
         if item.children:
             return pystray.MenuItem(
