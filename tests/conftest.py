@@ -93,10 +93,26 @@ def _keyring_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyringBu
     bus.stop()
 
 
+@pytest.fixture(scope="session")
+def _sni_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeyringBus]:
+    """The SNI desktop's own bus: its StatusNotifierWatcher must not be seen by the
+    XEmbed desktop's trays (AppIndicator would then register with it instead)."""
+    bus = KeyringBus(tmp_path_factory.mktemp("keyring-sni")).start()
+    yield bus
+    bus.stop()
+
+
 @pytest.fixture
-def keyring_bus(_keyring_bus: KeyringBus) -> KeyringBus:
-    _keyring_bus.ensure_running()  # restart unlocked if the daemon died
-    return _keyring_bus
+def tray_host(request: pytest.FixtureRequest) -> str:
+    """Which tray host the desktop runs: parametrize with indirect=True; xembed by default."""
+    return getattr(request, "param", "xembed")
+
+
+@pytest.fixture
+def keyring_bus(request: pytest.FixtureRequest, tray_host: str) -> KeyringBus:
+    bus: KeyringBus = request.getfixturevalue("_sni_bus" if tray_host == "sni" else "_keyring_bus")
+    bus.ensure_running()  # restart unlocked if the daemon died
+    return bus
 
 
 _user_count = 0
@@ -187,15 +203,34 @@ def home(tmp_path: Path, keyring_bus: KeyringBus, proxy: FaultProxy) -> Home:
     return Home(root=root, keyring=keyring_bus, sts_url=proxy.url)
 
 
-@pytest.fixture(scope="session")
-def desktop(
-    _keyring_bus: KeyringBus, tmp_path_factory: pytest.TempPathFactory
+def _start_desktop(
+    factory: pytest.TempPathFactory, bus: KeyringBus, host: str, tool: str
 ) -> Iterator[Desktop]:
-    if not shutil.which("Xvfb"):
-        pytest.skip("needs Xvfb: run tests/run.sh")
-    screen = Desktop(tmp_path_factory.mktemp("desktop"), _keyring_bus).start()
+    for needed in ("Xvfb", tool):
+        if not shutil.which(needed):
+            pytest.skip(f"needs {needed}: run tests/run.sh")
+    screen = Desktop(factory.mktemp(f"desktop-{host}"), bus, host).start()
     yield screen
     screen.stop()
+
+
+@pytest.fixture(scope="session")
+def _desktop_xembed(
+    _keyring_bus: KeyringBus, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desktop]:
+    yield from _start_desktop(tmp_path_factory, _keyring_bus, "xembed", "trayer")
+
+
+@pytest.fixture(scope="session")
+def _desktop_sni(
+    _sni_bus: KeyringBus, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desktop]:
+    yield from _start_desktop(tmp_path_factory, _sni_bus, "sni", "gtk-sni-tray-standalone")
+
+
+@pytest.fixture
+def desktop(request: pytest.FixtureRequest, tray_host: str, keyring_bus: KeyringBus) -> Desktop:
+    return request.getfixturevalue(f"_desktop_{tray_host}")
 
 
 TRAY_EXTERNAL_ID = "ext-tray-42"
@@ -230,9 +265,10 @@ def start_tray(
         desktop.close_all()
         desktop.log.unlink(missing_ok=True)
         log = tmp_path / "tray.log"
+        observe = tmp_path / "observe.json"
         proc = subprocess.Popen(
             [*prefix, sys.executable, "-m", "tray_app", "--verbose"],
-            env={**home.env, **desktop.env, **(env or {})},
+            env={**home.env, **desktop.env, "ROLETRAY_OBSERVE": str(observe), **(env or {})},
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             cwd=home.root,
@@ -240,8 +276,9 @@ def start_tray(
         started.append(proc)
         shots = tmp_path / "screenshots"
         shots.mkdir(exist_ok=True)
-        tray = Tray(home, desktop, proc, log, shots)
-        wait_for(lambda: "menu: " in log.read_text(), "the tray to draw its menu")
+        tray = Tray(home, desktop, proc, log, shots, observe)
+        wait_for(lambda: tray.menu_labels() or proc.poll() is not None, "the tray's menu")
+        assert proc.poll() is None, log.read_text()
         tray.icon()
         return tray
 

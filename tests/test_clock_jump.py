@@ -44,9 +44,9 @@ def test_a_two_hour_jump_expires_once_and_auto_refresh_resumes(
     tray = start_tray(
         settings="warn_before = 600\nrefresh_before = 300", extra_roles=(auto,), env=env
     )
-    tray.choose("Down", "Return")
+    tray.choose("app")
     wait_for(lambda: tray.profile("app"), "profile [app]")
-    tray.choose("Down", "Down", "Return")
+    tray.choose("auto")
     wait_for(lambda: tray.profile("auto"), "profile [auto]")
     tray.desktop.close_all()
     before = tray.profile("auto").expiration

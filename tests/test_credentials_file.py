@@ -172,18 +172,36 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path: Path) -> None:
         file.write_profile("app", "app", CREDS)
 
 
-def test_a_failed_write_leaves_the_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+class SharingViolation(OSError):
+    """What os.replace raises on Windows when another program holds the file open."""
+
+    winerror = 32
+
+
+@pytest.mark.parametrize(
+    ("failure", "sentence"),
+    [
+        (OSError(28, "No space left on device"), "the disk is full — free some space"),
+        (OSError(30, "Read-only file system"), "the file system is read-only"),
+        (OSError(13, "Permission denied"), "permission was denied — check the owner"),
+        (SharingViolation(13, "Access is denied"), "another program has it open — close"),
+    ],
+)
+def test_a_failed_write_is_one_sentence_and_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: OSError, sentence: str
 ) -> None:
     content = b"[default]\nregion = us-east-1\n"
     file = creds_file(tmp_path, content)
 
     def broken_replace(src: str, dst: str) -> None:
-        raise OSError(28, "No space left on device")
+        raise failure
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(CredentialsFileError) as caught:
         file.write_profile("app", "app", CREDS)
+    message = str(caught.value)
+    assert message.startswith(f"Cannot write {file.path}: ") and sentence in message
+    assert message.endswith("the file was not changed.")
     assert file.path.read_bytes() == content
     assert sorted(p.name for p in file.path.parent.iterdir()) == [
         ".credentials.roletray-lock",

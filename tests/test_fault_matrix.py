@@ -18,7 +18,7 @@ from tests.conftest import Home
 from tests.harness.aws import MotoWorld, User
 from tests.harness.fault_proxy import FaultProxy
 from tests.test_tray_logic import RecordingNotifier
-from tray_app.cli import build_engine
+from tray_app.app import build_engine
 from tray_app.config import ConfigStore
 from tray_app.credentials_file import CredentialsFile
 from tray_app.keystore import OsKeystore

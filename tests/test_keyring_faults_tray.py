@@ -45,14 +45,14 @@ def test_keyring_fault_is_a_notification_and_the_tray_stays_usable(
         elif daemon == "lock":
             keyring_bus.start_daemon(unlock=False)
         started = time.monotonic()
-        tray.choose("Down", "Return")
+        tray.choose("app")
         failed = tray.desktop.wait_notification(r"^app failed$", timeout=20)
         elapsed = time.monotonic() - started
         assert phrase in failed["body"], failed["body"]
         assert elapsed < 15, elapsed
         assert tray.profile("app") is None
         assert not any(p.name.endswith((".cfg", ".keyring")) for p in tray.home.root.rglob("*"))
-        tray.choose("Up", "Return")  # Quit still works
+        tray.choose("Quit")  # Quit still works
         assert tray.proc.wait(15) == 0
     finally:
         keyring_bus.start_daemon(unlock=True)

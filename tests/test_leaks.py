@@ -123,7 +123,7 @@ def test_no_secret_appears_anywhere_but_the_keyring_and_the_profile(
         tray = start_tray(
             settings="warn_before = 895", extra_roles=(("bad", "--external-id", "x-1"),)
         )
-        tray.choose("Down", "Return")  # assume from the menu
+        tray.choose("app")  # assume from the menu
         desktop.wait_notification(r"^app ready")
         scan.learn_from(home.credentials)
         warning = desktop.wait_notification(r"^app expires in")
@@ -132,9 +132,9 @@ def test_no_secret_appears_anywhere_but_the_keyring_and_the_profile(
         desktop.press_button("Renew", warning["summary"])  # renew from the notification
         wait_for(lambda: tray.profile("app").expiration > first, "the renewal")
         scan.learn_from(home.credentials)
-        tray.choose("Down", "Down", "Return")  # a failure notification
+        tray.choose("bad")  # a failure notification
         desktop.wait_notification(r"^bad failed$")
-        tray.choose("Up", "Return")  # Quit
+        tray.choose("Quit")
         assert tray.proc.wait(15) == 0
     scan.record("tray log", tray.log.read_text())
     scan.record("notifications", "\n".join(str(n) for n in desktop.notifications()))

@@ -23,11 +23,15 @@ from tests.conftest import TRAY_EXTERNAL_ID, Home
 from tests.harness.desktop import Desktop
 from tests.harness.fault_proxy import FaultProxy
 from tests.harness.tray import Tray, wait_for
+from tray_app import __version__
 
 pytestmark = [
     pytest.mark.real,
     pytest.mark.skipif(not shutil.which("Xvfb"), reason="needs Xvfb: run tests/run.sh"),
 ]
+# Every desktop test runs under both tray hosts: XEmbed (trayer; the menu is the
+# tray's own GTK menu) and StatusNotifierItem (the host draws the menu from D-Bus).
+both_hosts = pytest.mark.parametrize("tray_host", ["xembed", "sni"], indirect=True)
 EXTERNAL_ID = TRAY_EXTERNAL_ID
 
 
@@ -36,6 +40,7 @@ def _mean_colour(pixels: bytes) -> tuple[int, int, int]:
     return tuple(sum(pixels[i::3]) // count for i in range(3))  # type: ignore[return-value]
 
 
+@both_hosts
 def test_icon_appears_menu_lists_roles_and_a_click_writes_the_profile(
     start_tray: Callable[..., Tray], proxy: FaultProxy
 ) -> None:
@@ -48,26 +53,25 @@ def test_icon_appears_menu_lists_roles_and_a_click_writes_the_profile(
     assert labels[:2] == ["app — not assumed", "other — not assumed"]
     assert labels[-1] == "Quit" and "Role actions" in labels
 
-    tray.open_menu()
-    tray.shot("menu-open")
-    tray.desktop.keys("Down", "Down", "Return")  # the second role: "other"
+    assert tray.choose("other") == ["assume", "other"]
     wait_for(lambda: tray.profile("other"), "profile [other] to be written")
     assert tray.profile("app") is None, "only the clicked role was assumed"
     arn = tray.home.caller_arn("other", endpoint=proxy.url)
     assert ":assumed-role/tray-alice" in arn
     ready = tray.desktop.wait_notification(r"^other ready until \d\d:\d\d$")
     assert "Profile other is ready" in ready["body"]
-    wait_for(lambda: "other — 15 min left" in tray.menu_labels(), "the menu to show time left")
+    tray.wait_label("other — 15 min left")
     active = tray.desktop.icon_pixels(icon, tray.shots / "active.png")
     red, green, blue = _mean_colour(active)
     assert active != idle and green > red and green > blue, "the icon turned green"
 
 
+@both_hosts
 def test_warning_arrives_before_expiry_and_its_renew_button_renews(
     start_tray: Callable[..., Tray],
 ) -> None:
     tray = start_tray(settings="warn_before = 895")  # 900 s sessions: warn after ~5 s
-    tray.choose("Down", "Return")
+    tray.choose("app")
     wait_for(lambda: tray.profile("app"), "profile [app]")
     first = tray.profile("app").expiration  # type: ignore[attr-defined]
     tray.desktop.wait_notification(r"^app ready")
@@ -88,21 +92,23 @@ def test_warning_arrives_before_expiry_and_its_renew_button_renews(
     assert tray.proc.poll() is None
 
 
+@both_hosts
 def test_a_failure_is_one_sentence_in_a_notification_and_the_tray_keeps_running(
     start_tray: Callable[..., Tray],
 ) -> None:
     tray = start_tray(extra_roles=(("bad", "--external-id", "wrong-external-id"),))
-    tray.choose("Down", "Down", "Return")
+    tray.choose("bad")
     failed = tray.desktop.wait_notification(r"^bad failed$")
     assert failed["body"].startswith("AccessDenied assuming bad:")
     assert "external_id" in failed["body"]
-    wait_for(lambda: "bad — failed — see notification" in tray.menu_labels(), "the failed label")
+    tray.wait_label("bad — failed — see notification")
     error = tray.desktop.icon_pixels(tray.icon(), tray.shots / "error.png")
     red, green, blue = _mean_colour(error)
     assert red > green and red > blue, "the icon turned red"
     assert tray.proc.poll() is None and tray.profile("bad") is None
 
 
+@both_hosts
 def test_quit_ends_the_process_and_a_second_start_says_already_running(
     start_tray: Callable[..., Tray], home: Home, desktop: Desktop
 ) -> None:
@@ -115,26 +121,26 @@ def test_quit_ends_the_process_and_a_second_start_says_already_running(
         timeout=30,
     )
     assert second.returncode == 0 and "already running" in second.stdout
-    tray.choose("Down", "Return")
+    tray.choose("app")
     wait_for(lambda: tray.profile("app"), "profile [app]")
-    tray.choose("Up", "Return")  # from a fresh menu, Up selects the last item: Quit
+    tray.choose("Quit")
     assert tray.proc.wait(15) == 0
     assert tray.profile("app") is None, "clear_on_quit removed the profile"
     threads = [ln for ln in tray.log.read_text().splitlines() if "Traceback" in ln]
     assert threads == []
 
 
+@both_hosts
 def test_copy_export_puts_the_line_on_the_clipboard(start_tray: Callable[..., Tray]) -> None:
     if not shutil.which("xclip"):
         pytest.skip("needs xclip to read the clipboard: run tests/run.sh")
     tray = start_tray()
-    # Role actions ▸ app ▸ Copy export (GTK skips the disabled "Clear credentials").
-    tray.choose("Down", "Down", "Right", "Right", "Down")
-    tray.shot("copy-export")
-    tray.desktop.keys("Return")
-    time.sleep(0.5)
-    clip = tray.desktop.run("xclip", "-selection", "clipboard", "-o", check=False)
-    assert clip == "export AWS_PROFILE=app"
+    assert tray.choose("Role actions", "app", "Copy export AWS_PROFILE=app") == ["copy", "app"]
+
+    def clipboard() -> str:
+        return tray.desktop.run("xclip", "-selection", "clipboard", "-o", check=False)
+
+    wait_for(lambda: clipboard() == "export AWS_PROFILE=app", "the clipboard to hold the line")
 
 
 def test_no_display_and_xorg_only_are_refused_with_the_fix(home: Home, desktop: Desktop) -> None:
@@ -152,32 +158,34 @@ def test_no_display_and_xorg_only_are_refused_with_the_fix(home: Home, desktop: 
     assert os.environ.get("DISPLAY") is None  # the test process itself never had one
 
 
+@both_hosts
 def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path: Path) -> None:
     desktop.close_all()
     out = tmp_path / "demo.out"
+    observe = tmp_path / "observe.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tray_app", "--verbose", "demo"],
-        env={**home.env, **desktop.env},
+        env={**home.env, **desktop.env, "ROLETRAY_OBSERVE": str(observe)},
         stdout=out.open("w"),
         stderr=subprocess.STDOUT,
         cwd=home.root,
     )
     try:
-        wait_for(lambda: "menu: demo-admin" in out.read_text(), "the demo's menu")
+        tray = Tray(home, desktop, proc, out, tmp_path, observe)
+        tray.wait_label("demo-admin — not assumed")
         text = out.read_text()
         url = re.search(r"local STS at (http://127\.0\.0\.1:\d+)", text).group(1)  # type: ignore[union-attr]
         creds = Path(re.search(r"credentials file: (\S+)", text).group(1))  # type: ignore[union-attr]
         assert "demo key stored in the OS keyring" in text
         assert home.keyring is not None and home.keyring.lookup("roletray", "roletray-demo")
-        tray = Tray(home, desktop, proc, out, tmp_path)
         tray.shot("demo")
-        tray.choose("Down", "Return")  # demo-admin (it needs an external ID)
+        tray.choose("demo-admin")  # it needs an external ID
         wait_for(lambda: creds.exists() and "[demo-admin]" in creds.read_text(), "the demo profile")
         home.extra_env = {"AWS_SHARED_CREDENTIALS_FILE": str(creds)}
         arn = home.caller_arn("demo-admin", endpoint=url)
         assert arn.startswith("arn:aws:sts::123456789012:assumed-role/DemoAdmin/demo-user")
         desktop.wait_notification(r"^demo-admin ready")
-        tray.choose("Up", "Return")  # Quit
+        tray.choose("Quit")
         assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:
@@ -187,6 +195,7 @@ def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path
     assert home.keyring.lookup("roletray", "roletray-demo") is None
 
 
+@both_hosts
 def test_open_config_about_and_the_backend_log(
     start_tray: Callable[..., Tray], tmp_path: Path
 ) -> None:
@@ -198,9 +207,9 @@ def test_open_config_about_and_the_backend_log(
     tray = start_tray(env={"PATH": f"{shim}:{os.environ['PATH']}"})
     assert "tray backend: appindicator" in tray.log.read_text()
     assert "notifications: DesktopNotifierDriver" in tray.log.read_text()
-    tray.choose("Up", "Up", "Up", "Up", "Return")  # Open config file
+    tray.choose("Open config file")
     wait_for(opened.exists, "xdg-open to be called")
     assert opened.read_text() == str(tray.home.config)
-    tray.choose("Up", "Up", "Return")  # About
+    tray.choose(f"About RoleTray {__version__}")
     about = tray.desktop.wait_notification(r"^RoleTray \d+\.\d+\.\d+$")
     assert str(tray.home.config) in about["body"]

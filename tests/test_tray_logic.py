@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import Home
 from tests.harness.aws import MotoWorld, User
 from tests.harness.fault_proxy import FaultProxy
-from tray_app.cli import build_engine
+from tray_app.app import build_engine
 from tray_app.config import ConfigStore, KeySet, Role, Settings
 from tray_app.credentials_file import CredentialsFile
 from tray_app.keystore import MemoryKeystore
@@ -182,6 +182,7 @@ class RecordingNotifier:
     """Stands where the desktop is; what reaches dunst is checked in test_tray_desktop."""
 
     supports_buttons: bool = True
+    where: str = "desktop"
     sent: list[tuple[str, str, Sequence[Button]]] = field(default_factory=list)
 
     def notify(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:

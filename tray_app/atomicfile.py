@@ -8,10 +8,13 @@ directory is fsynced so the rename itself survives a power loss.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from tray_app.errors import RoleTrayError
 
 TMP_SUFFIX = ".roletray-tmp"
 
@@ -63,6 +66,47 @@ def remove_stale_temps(path: Path) -> int:
             stale.unlink()
             removed += 1
     return removed
+
+
+# errno → (what happened, the fix); Windows' sharing violations come as winerror.
+_CAUSES = {
+    errno.ENOSPC: ("the disk is full", "free some space and try again"),
+    errno.EDQUOT: ("your disk quota is used up", "free some space and try again"),
+    errno.EROFS: ("the file system is read-only", "make it writable, or use a file elsewhere"),
+    errno.EACCES: (
+        "permission was denied",
+        "check the owner and permissions of the file and its folder",
+    ),
+    errno.EPERM: (
+        "the operation is not permitted",
+        "check that the file is not immutable or locked",
+    ),
+}
+_WINDOWS_SHARING = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+
+
+def describe_os_error(exc: OSError) -> tuple[str, str]:
+    """One OSError as (cause, fix), in words a user acts on."""
+    if getattr(exc, "winerror", None) in _WINDOWS_SHARING:
+        return (
+            "another program has it open",
+            "close the program holding it (an editor, a backup or antivirus tool) and try again",
+        )
+    if exc.errno in _CAUSES:
+        return _CAUSES[exc.errno]
+    return (exc.strerror or type(exc).__name__, "check the file and its folder")
+
+
+@contextlib.contextmanager
+def os_errors_as(kind: type[RoleTrayError], path: Path) -> Iterator[None]:
+    """Turn an OSError while writing ``path`` into one sentence of ``kind``."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, RoleTrayError):
+            raise
+        cause, fix = describe_os_error(exc)
+        raise kind(f"Cannot write {path}: {cause} — {fix}; the file was not changed.") from None
 
 
 def _fsync_dir(directory: Path) -> None:

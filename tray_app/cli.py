@@ -22,12 +22,11 @@ from tray_app.config import DEFAULT_DURATION, Config, ConfigStore, Role
 from tray_app.credentials_file import format_expiry
 from tray_app.errors import PromptError, RoleTrayError
 from tray_app.logs import setup_logging
+from tray_app.platform.signals import QuitSignal
 from tray_app.sessions import State, format_left
 
 if TYPE_CHECKING:
-    from tray_app.credentials_file import CredentialsFile
     from tray_app.engine import Engine
-    from tray_app.keystore import Keystore
 
 log = logging.getLogger("tray_app")
 Handler = Callable[[argparse.Namespace], int]
@@ -42,9 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RoleTrayError as exc:
         print(f"roletray: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, QuitSignal) as exc:
+        number = exc.args[0] if isinstance(exc, QuitSignal) else 2
         print("roletray: interrupted; nothing more was changed.", file=sys.stderr)
-        return 130
+        return 128 + number
     except Exception as exc:  # a bug: one line, the traceback only when asked for
         log.debug("unexpected failure", exc_info=True)
         print(
@@ -52,6 +52,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def main_gui() -> int:
+    """``roletrayw``: the tray with no console window (Windows' pythonw, a login item).
+
+    There is no terminal to print to, so output and errors go to roletray.log in
+    the user log dir; closing no console can kill the tray.
+    """
+    import platformdirs
+
+    folder = Path(platformdirs.user_log_dir("roletray", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "roletray.log").open("a", encoding="utf-8") as log_file:
+        if sys.stdout is None or sys.stderr is None or not sys.stderr.isatty():
+            sys.stdout = sys.stderr = log_file
+        return main(sys.argv[1:])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,9 +271,9 @@ def cmd_clear(args: argparse.Namespace) -> int:
 
 
 def run_tray(args: argparse.Namespace) -> int:
-    from tray_app import tray
+    from tray_app.app import run_tray, tray_engine
 
-    return tray.run(engine_for(args))  # tray.run swaps in the dialog MFA prompt
+    return run_tray(tray_engine(args.config))
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -268,28 +284,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 # -- helpers -----------------------------------------------------------------
 def engine_for(args: argparse.Namespace) -> Engine:
-    from tray_app.credentials_file import CredentialsFile
-    from tray_app.keystore import OsKeystore
+    from tray_app.app import cli_engine
 
-    return build_engine(ConfigStore(args.config), CredentialsFile(), OsKeystore(), "terminal")
-
-
-def build_engine(
-    store: ConfigStore,
-    credentials: CredentialsFile,
-    keystore: Keystore,
-    mfa_prompt: str = "none",
-) -> Engine:
-    """The engine with the real STS client, its limits taken from the config's settings."""
-    from tray_app.engine import Engine
-    from tray_app.prompt import get_prompt
-    from tray_app.sts import BotoSts, Limits
-
-    def sts_for(config: Config) -> BotoSts:
-        timeout = config.settings.sts_timeout
-        return BotoSts(Limits(min(5.0, timeout), timeout, config.settings.sts_attempts))
-
-    return Engine(store, keystore, sts_for, credentials, mfa_prompt=get_prompt(mfa_prompt))
+    return cli_engine(args.config)
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -20,7 +20,7 @@ from typing import Any
 import tomlkit
 from filelock import FileLock, Timeout
 
-from tray_app.atomicfile import atomic_write
+from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.errors import ConfigError
 
 APP_NAME = "roletray"
@@ -339,7 +339,7 @@ class ConfigStore:
             ) from None
 
     def _change(self, edit: Callable[[tomlkit.TOMLDocument], object]) -> Config:
-        with self._locked():
+        with os_errors_as(ConfigError, self.path), self._locked():
             load_config(self.path)  # refuse to edit a file that is already invalid
             try:
                 doc = tomlkit.parse(self.path.read_text("utf-8"))

@@ -30,7 +30,13 @@ from configupdater.block import Comment, Space
 from configupdater.section import Section
 from filelock import FileLock, Timeout
 
-from tray_app.atomicfile import FileChanged, atomic_write, remove_stale_temps, stamp
+from tray_app.atomicfile import (
+    FileChanged,
+    atomic_write,
+    os_errors_as,
+    remove_stale_temps,
+    stamp,
+)
 from tray_app.errors import CredentialsFileError
 
 MARKER_KEY = "x_roletray_role"
@@ -133,6 +139,10 @@ class CredentialsFile:
         The file is re-read if it changed between our read and our rename: our
         lock serialises roletray, but `aws configure set` and editors take none.
         """
+        with os_errors_as(CredentialsFileError, self.path):  # disk full, read-only, sharing
+            return self._edit_locked(change)
+
+    def _edit_locked(self, change: Callable[[_Text | None], _Text | None]) -> bool:
         target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import tempfile
 import urllib.request
@@ -53,7 +52,8 @@ class LocalSts:
         return self
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.url:
+            self.server.stop()
 
     def seed(self, roles: list[Role]) -> dict[str, str]:
         """Create the demo user, its key and the roles; then turn auth on."""
@@ -124,14 +124,17 @@ def pick_keystore() -> Keystore:
 
 
 def run_demo() -> int:
-    from tray_app import tray
-    from tray_app.cli import build_engine
+    """The demo tray; every way out (Quit, Ctrl+C, SIGTERM, SIGHUP) removes what it made."""
+    from tray_app.app import build_engine, run_tray
+    from tray_app.platform.signals import raise_on_quit_signals
 
+    raise_on_quit_signals()  # until the tray's loop takes over, a signal unwinds to finally
     folder = Path(tempfile.mkdtemp(prefix="roletray-demo-"))
-    sts = LocalSts().start()
-    keystore = pick_keystore()
+    keystore: Keystore | None = None
+    sts = LocalSts()
     try:
-        os.environ["AWS_ENDPOINT_URL_STS"] = sts.url  # for our STS client only
+        sts.start()
+        keystore = pick_keystore()
         roles = demo_roles()
         key = sts.seed(roles)
         store = ConfigStore(folder / "config.toml")
@@ -142,12 +145,22 @@ def run_demo() -> int:
         keystore.set(KEYSET, key["secret"])
         credentials = CredentialsFile(folder / "credentials")
         _explain(sts.url, credentials.path, keystore)
-        engine = build_engine(store, credentials, keystore)
-        return tray.run(engine, instance="demo")
+        engine = build_engine(store, credentials, keystore, "desktop", sts_endpoint=sts.url)
+        return run_tray(engine, instance="demo")
     finally:
-        keystore.delete(KEYSET)
+        _clean_up(keystore, sts, folder)
+
+
+def _clean_up(keystore: Keystore | None, sts: LocalSts, folder: Path) -> None:
+    try:
+        if keystore is not None:
+            keystore.delete(KEYSET)
+    except RoleTrayError as exc:
+        log.warning("demo: could not remove its key from the keyring: %s", exc)
+    finally:
         sts.stop()
         shutil.rmtree(folder, ignore_errors=True)
+        print("RoleTray demo: removed its key, roles, credentials and local STS.", flush=True)
 
 
 def _write_settings(store: ConfigStore) -> None:

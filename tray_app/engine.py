@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from tray_app.atomicfile import stamp
 from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, check_name
 from tray_app.credentials_file import CredentialsFile
-from tray_app.errors import ConfigError, PromptError
+from tray_app.errors import ConfigError, PromptError, RoleTrayError
 from tray_app.keystore import Keystore
 from tray_app.prompt import MfaPrompt, no_prompt
 from tray_app.sessions import RoleStatus, role_status, statuses
-from tray_app.sts import AssumeRequest, LongLivedKey, Sts
+from tray_app.sts import AssumeRequest, Limits, LongLivedKey, Sts
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -56,6 +56,7 @@ class Engine:
         self.mfa_prompt = mfa_prompt
         self._config: Config | None = None
         self._config_stamp: tuple[int, int, int] | None = None
+        self._closed = False
 
     @property
     def config(self) -> Config:
@@ -64,6 +65,16 @@ class Engine:
         if self._config is None or current != self._config_stamp:
             self._config, self._config_stamp = self.store.load(), current
         return self._config
+
+    def close(self) -> None:
+        """From now on no assume writes a profile (the tray is quitting and clearing)."""
+        self._closed = True
+
+    def worst_case(self) -> float:
+        """Seconds one assume may take at most: the keyring's bound plus STS's."""
+        settings = self.config.settings
+        sts = Limits.from_settings(settings.sts_timeout, settings.sts_attempts).worst_case
+        return sts + float(getattr(self.keystore, "timeout", 0.0))
 
     def reload(self) -> Config:
         self._config = None
@@ -126,6 +137,8 @@ class Engine:
             role.role_arn, request.region, request.session_name, keyset.name, keyset.access_key_id,
         )  # fmt: skip
         creds = self._sts(config).assume_role(key, request)
+        if self._closed:
+            raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
         self.credentials.write_profile(
             role.target_profile, role.name, creds, region=role.region, force=force
         )

@@ -69,6 +69,7 @@ class OsKeystore:
         return secret
 
     def set(self, name: str, secret: str) -> None:
+        check_size(self.backend, name, secret)
         self._bounded(lambda: self.backend.set_password(SERVICE, name, secret), "store")
 
     def delete(self, name: str) -> None:
@@ -128,6 +129,24 @@ def secure_backend() -> KeyringBackend:
             "will not keep a long-lived key there; unset it or name a system keyring backend."
         )
     raise KeystoreError(f"No secure OS keyring is available (found {name}) — {_INSTALL_HINT}.")
+
+
+# Windows Credential Locker keeps at most CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512) bytes,
+# and keyring stores the secret as UTF-16: 1,280 characters.
+WINDOWS_BLOB_LIMIT = 2560
+
+
+def check_size(backend: object, name: str, secret: str) -> None:
+    """Refuse, with a sentence, a secret the backend would reject or cut."""
+    if not type(backend).__module__.startswith("keyring.backends.Windows"):
+        return
+    size = len(secret.encode("utf-16-le"))
+    if size > WINDOWS_BLOB_LIMIT:
+        raise KeystoreError(
+            f"The secret for '{name}' is {size} bytes as Windows stores it, over the Credential "
+            f"Locker's limit of {WINDOWS_BLOB_LIMIT} — nothing was stored; check that you pasted "
+            "only the secret access key."
+        )
 
 
 def is_secure(backend: object) -> bool:

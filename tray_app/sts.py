@@ -54,6 +54,11 @@ class Limits:
     read_timeout: float = 10.0
     attempts: int = 3
 
+    @classmethod
+    def from_settings(cls, timeout: float, attempts: int) -> Limits:
+        """The config's ``sts_timeout`` and ``sts_attempts``; connecting waits at most 5 s."""
+        return cls(min(5.0, timeout), timeout, attempts)
+
     @property
     def worst_case(self) -> float:
         return self.attempts * (self.connect_timeout + self.read_timeout) + 2.0 * self.attempts
@@ -67,8 +72,11 @@ class Sts(Protocol):
 class BotoSts:
     """The real STS through boto3."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, endpoint_url: str | None = None) -> None:
         self.limits = limits or Limits()
+        self.endpoint_url = (
+            endpoint_url  # None: botocore's regional endpoint (or AWS_ENDPOINT_URL_STS)
+        )
 
     def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials:
         params: dict[str, Any] = {
@@ -119,6 +127,7 @@ class BotoSts:
                 region_name=region,
                 aws_access_key_id=key.access_key_id,
                 aws_secret_access_key=key.secret_access_key,
+                endpoint_url=self.endpoint_url,
                 config=config,
             )
         except Exception as exc:

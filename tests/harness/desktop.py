@@ -45,10 +45,19 @@ DUNSTRC = """[global]
 """
 
 
+SNI_BACKGROUND = "#202020"  # the SNI bar's colour: the icon is what differs from it
+
+
 class Desktop:
-    def __init__(self, root: Path, bus: KeyringBus) -> None:
+    """``host``: "xembed" (trayer, the XEmbed system tray of older panels and the
+    AppIndicator fallback) or "sni" (gtk-sni-tray-standalone with its own
+    StatusNotifierWatcher: how KDE, and GNOME with the AppIndicator extension, host
+    icons; the host draws the menu from D-Bus)."""
+
+    def __init__(self, root: Path, bus: KeyringBus, host: str = "xembed") -> None:
         self.root = root
         self.bus = bus
+        self.host = host
         self.display = ""
         self.procs: dict[str, subprocess.Popen] = {}
         self.log = root / "notifications.jsonl"
@@ -62,13 +71,21 @@ class Desktop:
         self.root.mkdir(parents=True, exist_ok=True)
         self._start_xvfb()
         environ = {**os.environ, **self.env}
-        self.procs["trayer"] = subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--SetDockType", "true",
-             "--widthtype", "request", "--height", "32", "--iconspacing", "4"],
-            env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        if self.host == "sni":
+            self.procs["host"] = subprocess.Popen(
+                ["gtk-sni-tray-standalone", "--watcher", "--bottom", "--end", "--size", "32",
+                 "--color", SNI_BACKGROUND],
+                env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            self._wait(lambda: self.bus.has_owner("org.kde.StatusNotifierWatcher"), "the watcher")
+        else:
+            self.procs["host"] = subprocess.Popen(
+                ["trayer", "--edge", "top", "--align", "right", "--SetDockType", "true",
+                 "--widthtype", "request", "--height", "32", "--iconspacing", "4"],
+                env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
         self._start_dunst(environ)
-        self._wait(lambda: self.panel() is not None, "trayer's panel")
+        self._wait(lambda: self.panel() is not None, f"the {self.host} tray host's panel")
         return self
 
     def _start_xvfb(self) -> None:
@@ -103,7 +120,7 @@ class Desktop:
         self._wait(lambda: self.bus.has_owner("org.freedesktop.Notifications"), "dunst")
 
     def stop(self) -> None:
-        for name in ("dunst", "trayer", "xvfb"):
+        for name in ("dunst", "host", "xvfb"):
             stop_process(self.procs.pop(name, None))
 
     # -- looking -----------------------------------------------------------------
@@ -120,14 +137,46 @@ class Desktop:
         return path
 
     def panel(self) -> str | None:
-        found = self.run("xdotool", "search", "--name", "^panel$", check=False).split()
-        return found[0] if found else None
+        name = "^gtk-sni-tray-standalone$" if self.host == "sni" else "^panel$"
+        found = self.run("xdotool", "search", "--onlyvisible", "--name", name, check=False)
+        for window in found.split():
+            geometry = self.geometry(window)
+            if geometry and geometry["HEIGHT"] == 32:  # the bar, not a menu it shows
+                return window
+        return None
+
+    def geometry(self, window: str) -> dict[str, int] | None:
+        shell = self.run("xdotool", "getwindowgeometry", "--shell", window, check=False)
+        values = dict(line.split("=", 1) for line in shell.split() if "=" in line)
+        try:
+            return {k: int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT")}
+        except (KeyError, ValueError):
+            return None
+
+    def visible_windows(self) -> set[str]:
+        return set(
+            self.run("xdotool", "search", "--onlyvisible", "--name", ".*", check=False).split()
+        )
+
+    def popups(self, known: set[str]) -> list[str]:
+        """Windows shown since ``known`` was taken that are big enough to be a menu
+        (dunst's notification windows are not)."""
+        return [
+            w
+            for w in self.visible_windows() - known
+            if (g := self.geometry(w))
+            and g["WIDTH"] > 40
+            and g["HEIGHT"] > 40
+            and self.run("xdotool", "getwindowname", w, check=False).strip() != "Dunst"
+        ]
 
     def tray_icons(self) -> list[dict[str, int]]:
-        """Geometry of every icon docked in trayer (its own 1×1 child is skipped)."""
+        """Geometry of every icon in the tray host."""
         panel = self.panel()
         if panel is None:
             return []
+        if self.host == "sni":
+            return self._sni_icons(panel)
         tree = self.run("xwininfo", "-id", panel, "-tree", check=False)
         icons = []
         for match in re.finditer(r"^\s+(0x[0-9a-f]+) .*?: \(.*?\)\s+(\d+)x(\d+)", tree, re.M):
@@ -137,6 +186,22 @@ class Desktop:
                 values = dict(line.split("=", 1) for line in shell.split() if "=" in line)
                 icons.append({k: int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT")})
         return icons
+
+    def _sni_icons(self, panel: str) -> list[dict[str, int]]:
+        """The SNI host draws icons inside its bar: find what differs from its background."""
+        bar = self.geometry(panel)
+        assert bar is not None
+        shot = self.screenshot(self.root / "bar.png")
+        crop = f"{bar['WIDTH']}x{bar['HEIGHT']}+{bar['X']}+{bar['Y']}"
+        box = subprocess.run(
+            ["convert", str(shot), "-crop", crop, "+repage", "-fuzz", "5%", "-trim",
+             "-format", "%w %h %X %Y %W", "info:"],
+            capture_output=True, text=True, timeout=30,
+        ).stdout.split()  # fmt: skip
+        if len(box) < 5 or int(box[0]) >= int(box[4]) or int(box[0]) < 8:
+            return []  # nothing drawn yet (trim keeps the whole bar)
+        width, height, x, y = (int(v.lstrip("+")) for v in box[:4])
+        return [{"X": bar["X"] + x, "Y": bar["Y"] + y, "WIDTH": width, "HEIGHT": height}]
 
     def icon_pixels(self, icon: dict[str, int], path: Path) -> bytes:
         """The icon's pixels as RGB bytes, cut from a real screenshot."""
@@ -157,9 +222,7 @@ class Desktop:
         self.click(icon["X"] + icon["WIDTH"] // 2, icon["Y"] + icon["HEIGHT"] // 2, button)
 
     def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.run("xdotool", "key", key)
-            time.sleep(0.08)
+        self.run("xdotool", "key", "--delay", "100", *keys)
 
     # -- notifications -----------------------------------------------------------
     def notifications(self) -> list[dict[str, str]]:

@@ -1,7 +1,16 @@
-"""Driving the roletray tray process on the virtual desktop, as a person would."""
+"""Driving the roletray tray process on the virtual desktop, as a person would.
+
+The tray publishes what it shows (``ROLETRAY_OBSERVE``, see
+``tray_app/tray/observer.py``): the menu as applied on its UI thread, whether it
+is open, each action the menu dispatched, and when its next planned change is
+due. Items are found by their label in that menu, never by position; the keys a
+person would press to reach them are worked out from it, and each step waits
+on an event (the menu window appearing, the action arriving), not on a sleep.
+"""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from dataclasses import dataclass
@@ -11,6 +20,34 @@ from typing import Any
 from tests.harness.desktop import Desktop, wait_for
 from tray_app.credentials_file import CredentialsFile
 
+QUIET = 3.0  # seconds without a planned menu change needed before opening the menu
+
+
+def matches(label: str, wanted: str) -> bool:
+    """``wanted`` is a whole label, or the role/item name before " — status" or " (…)"."""
+    return label == wanted or label.startswith((f"{wanted} — ", f"{wanted} ("))
+
+
+def keys_to(menu: list[dict[str, Any]], path: tuple[str, ...]) -> list[str]:
+    """The keys that reach ``path`` in a GTK menu just opened with the mouse.
+
+    GTK skips separators and disabled items; Down from a fresh menu selects the
+    first item; Right opens a submenu with its first item selected.
+    """
+    keys: list[str] = []
+    items = menu
+    for depth, wanted in enumerate(path):
+        usable = [i for i in items if not i.get("separator") and i["enabled"]]
+        found = [n for n, item in enumerate(usable) if matches(item["label"], wanted)]
+        if len(found) != 1:
+            labels = [i.get("label") for i in items]
+            raise AssertionError(f"{wanted!r} is not one enabled item of {labels}")
+        index = found[0]
+        keys += ["Down"] * (index + 1) if depth == 0 else ["Down"] * index
+        items = usable[index]["children"]
+        keys.append("Right" if depth < len(path) - 1 else "Return")
+    return keys
+
 
 @dataclass
 class Tray:
@@ -19,32 +56,60 @@ class Tray:
     proc: subprocess.Popen
     log: Path
     shots: Path
+    observe: Path
+
+    # -- what the tray shows ------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.observe.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def menu(self) -> list[dict[str, Any]]:
+        return self.state().get("menu", [])
+
+    def menu_labels(self) -> list[str]:
+        return [i["label"] for i in self.menu() if not i.get("separator")]
+
+    def actions(self) -> list[list[str]]:
+        return self.state().get("actions", [])
+
+    def wait_label(self, label: str, timeout: float = 30) -> None:
+        wait_for(lambda: label in self.menu_labels(), f"the menu to show {label!r}", timeout)
 
     def icon(self) -> dict[str, int]:
         icons: list[dict[str, int]] = []
         wait_for(lambda: bool(icons.extend(self.desktop.tray_icons()) or icons), "the tray icon")
         return icons[0]
 
-    def open_menu(self) -> None:
+    # -- acting -------------------------------------------------------------------
+    def choose(self, *path: str) -> list[str]:
+        """Open the menu, pick the item at ``path`` by label; return the action it dispatched."""
+        self._wait_settled()
+        keys = keys_to(self.menu(), path)
+        before = len(self.actions())
+        windows = self.desktop.visible_windows()
         self.desktop.click_icon(self.icon(), button=3)
-        time.sleep(0.6)
-
-    def choose(self, *keys: str) -> None:
-        """Open the menu and press keys (Down, Up, Right, Return) as a user would.
-
-        First let the menu settle: a rebuild (after an assume) closes an open menu.
-        """
-        wait_for(lambda: not any("working…" in x for x in self.menu_labels()), "idle menu")
-        time.sleep(0.3)
-        self.open_menu()
+        wait_for(lambda: self.desktop.popups(windows), "the menu to open")
+        self.shot("menu-" + "-".join(p.split()[0] for p in path))
         self.desktop.keys(*keys)
+        wait_for(lambda: len(self.actions()) > before, f"the menu to dispatch {path}")
+        wait_for(lambda: not self.desktop.popups(windows), "the menu to close")
+        return self.actions()[before]
+
+    def _wait_settled(self) -> None:
+        """No role in flight, the menu closed, and no label change due within QUIET s."""
+
+        def settled() -> bool:
+            state = self.state()
+            busy = any("working…" in label for label in self.menu_labels())
+            soon = state.get("quiet_until", 0) - time.time() < QUIET
+            return bool(state) and not busy and not state.get("menu_open") and not soon
+
+        wait_for(settled, "the tray to settle", timeout=60)
 
     def shot(self, name: str) -> Path:
         return self.desktop.screenshot(self.shots / f"{name}.png")
 
     def profile(self, name: str) -> Any:
         return CredentialsFile(self.home.credentials).managed_profiles().get(name)
-
-    def menu_labels(self) -> list[str]:
-        lines = [ln for ln in self.log.read_text().splitlines() if "menu: " in ln]
-        return lines[-1].split("menu: ", 1)[1].split(" | ") if lines else []

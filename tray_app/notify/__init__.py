@@ -18,6 +18,8 @@ Button = tuple[str, Callable[[], None]]  # label, what pressing it does
 class Notifier(Protocol):
     #: False where buttons cannot be shown (the caller then says how to act instead).
     supports_buttons: bool
+    #: Where notices go, for the menu: "desktop", "tray" or "log".
+    where: str
 
     def notify(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None: ...
     def close(self) -> None: ...
@@ -27,6 +29,7 @@ class LogNotifier:
     """Where no notification service exists: the log still tells the story."""
 
     supports_buttons = False
+    where = "log"
 
     def notify(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
         log.warning("%s: %s", title, body)
@@ -35,8 +38,12 @@ class LogNotifier:
         pass
 
 
-def get_notifier(name: str, fallback: Notifier | None = None) -> Notifier:
-    """``desktop`` (desktop-notifier, with buttons) or ``log``; ``auto`` tries in order."""
+def get_notifier(name: str, fallbacks: Sequence[Callable[[], Notifier | None]] = ()) -> Notifier:
+    """``desktop`` (desktop-notifier, with buttons) or ``log``; ``auto`` tries in order.
+
+    ``auto``: the desktop's own service if it proves to be there, then each
+    fallback (e.g. pystray's notify where the backend has one), then the log.
+    """
     if name in ("desktop", "auto"):
         try:
             from tray_app.notify.desktop import DesktopNotifierDriver
@@ -45,5 +52,9 @@ def get_notifier(name: str, fallback: Notifier | None = None) -> Notifier:
         except Exception as exc:  # missing package or no notification service
             if name == "desktop":
                 raise
-            log.info("desktop notifications unavailable (%s); falling back", exc)
-    return fallback or LogNotifier()
+            log.warning("desktop notifications unavailable (%s); falling back", exc)
+    for make in fallbacks if name == "auto" else ():
+        notifier = make()
+        if notifier is not None:
+            return notifier
+    return LogNotifier()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tray_app.notify import Button
@@ -10,13 +10,19 @@ from tray_app.notify import Button
 
 class PystrayNotifier:
     supports_buttons = False
+    where = "tray"
 
-    def __init__(self, icon: Any) -> None:
+    def __init__(self, icon: Any, call_on_ui: Callable[[Callable[[], None]], None]) -> None:
         self._icon = icon
+        self._call_on_ui = call_on_ui  # AppKit's notify must run on the main thread
+
+    @classmethod
+    def usable(cls, icon: Any, call_on_ui: Callable[[Callable[[], None]], None]) -> Any:
+        """The notifier, or None where this backend cannot notify."""
+        return cls(icon, call_on_ui) if getattr(icon, "HAS_NOTIFICATION", False) else None
 
     def notify(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
-        if getattr(self._icon, "HAS_NOTIFICATION", False):
-            self._icon.notify(body, title)
+        self._call_on_ui(lambda: self._icon.notify(body, title))
 
     def close(self) -> None:
         pass

@@ -17,10 +17,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from tray_app import __version__
-from tray_app.atomicfile import atomic_write
+from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.config import Config
 from tray_app.engine import Engine
-from tray_app.errors import RoleTrayError
+from tray_app.errors import ConfigError, RoleTrayError
 from tray_app.notify import Button, LogNotifier, Notifier
 from tray_app.schedule import Due, Kind, Schedule
 from tray_app.sessions import RoleStatus, State, format_left
@@ -64,7 +64,7 @@ class Controller:
             config = self.engine.config
             statuses = self.engine.status()
         except RoleTrayError as exc:
-            return TrayView(problem=str(exc), version=__version__)
+            return TrayView(problem=str(exc), version=__version__, notices=self.notifier.where)
         with self._lock:
             busy, errors = set(self._busy), dict(self._errors)
         warn = timedelta(seconds=config.settings.warn_before)
@@ -87,7 +87,7 @@ class Controller:
                     needs_mfa=bool(role.mfa_serial),
                 )
             )
-        return TrayView(tuple(roles), None, __version__)
+        return TrayView(tuple(roles), None, __version__, self.notifier.where)
 
     # -- menu actions ------------------------------------------------------------
     def dispatch(self, action: Action) -> None:
@@ -116,7 +116,11 @@ class Controller:
                 return None
             self._busy.add(name)
         self.on_change()
-        return self._track(self._pool.submit(self._assume_job, name, why))
+        future = self._spawn(self._assume_job, name, why)
+        if future is None:
+            with self._lock:
+                self._busy.discard(name)
+        return future
 
     def reload(self) -> None:
         with self._lock:
@@ -132,12 +136,23 @@ class Controller:
         self.quit_requested.set()
 
     def shutdown(self) -> None:
-        """Stop workers; with clear_on_quit, remove every managed profile first."""
+        """Let jobs in flight finish (bounded), then, with clear_on_quit, clear every profile.
+
+        Waiting first matters: an assume still running would write its profile back
+        after the clear. Queued jobs that have not started are cancelled; a job still
+        running after the bound finds the engine closed and writes nothing.
+        """
+        with self._lock:  # after this, _spawn starts nothing
+            self.quit_requested.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         try:
             config = self.engine.config
+            grace = self.engine.worst_case()
         except RoleTrayError:
-            config = None
+            config, grace = None, 0.0
+        if not self.wait_idle(grace):
+            log.warning("quit: a request still runs after %.0f s; it will write nothing", grace)
+        self.engine.close()
         for name in config.roles if config and config.settings.clear_on_quit else ():
             try:
                 self.engine.clear(name)
@@ -192,10 +207,14 @@ class Controller:
 
     # -- jobs (worker threads) ---------------------------------------------------
     def _submit(self, job: Callable[..., None], *args: str) -> None:
-        self._track(self._pool.submit(self._guarded, job, *args))
+        self._spawn(self._guarded, job, *args)
 
-    def _track(self, future: Future[None]) -> Future[None]:
+    def _spawn(self, fn: Callable[..., None], *args: str) -> Future[None] | None:
+        """Run on a worker and track it; None once quitting (nothing new starts)."""
         with self._lock:
+            if self.quit_requested.is_set():
+                return None
+            future = self._pool.submit(fn, *args)
             self._jobs = {f for f in self._jobs if not f.done()} | {future}
         return future
 
@@ -302,8 +321,9 @@ class Controller:
     def _open_config(self) -> None:
         path = self.engine.store.path
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, CONFIG_TEMPLATE.encode(), mode=0o600)
+            with os_errors_as(ConfigError, path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, CONFIG_TEMPLATE.encode(), mode=0o600)
         desktop.open_path(path)
 
     def _about(self) -> None:

@@ -40,6 +40,7 @@ class TrayView:
     roles: tuple[RoleView, ...] = ()
     problem: str | None = None  # the config cannot be loaded: say why, keep running
     version: str = ""
+    notices: str = "desktop"  # where notifications go: desktop, tray, or log (none shown)
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,18 @@ def title(view: TrayView) -> str:
     return f"RoleTray — {parts}"[:120]
 
 
-def role_label(role: RoleView) -> str:
+NOTICES_ELSEWHERE = {
+    "tray": "Notifications: the tray's own (no buttons)",
+    "log": "Notifications: none shown (no notification service) — errors are in this menu",
+}
+
+
+def role_label(role: RoleView, notices: str = "desktop") -> str:
     name = role.name if role.profile == role.name else f"{role.name} ({role.profile})"
     if role.busy:
         status = "working…"
+    elif role.error and notices == "log":
+        status = f"failed: {role.error}"[:90]  # nobody will see a notification
     elif role.error:
         status = "failed — see notification"
     elif role.state is State.ACTIVE:
@@ -110,7 +119,9 @@ def build_menu(view: TrayView) -> tuple[Item, ...]:
         items.append(Item(f"⚠ {view.problem}"[:100], enabled=False))
     if not view.roles and not view.problem:
         items.append(Item("No roles yet — add one with `roletray roles add`", enabled=False))
-    items.extend(_grouped(view.roles, _role_item))
+    if view.notices in NOTICES_ELSEWHERE:
+        items.append(Item(NOTICES_ELSEWHERE[view.notices], enabled=False))
+    items.extend(_grouped(view.roles, lambda role: _role_item(role, view.notices)))
     if view.roles:
         items += [SEPARATOR, Item("Role actions", children=tuple(_grouped(view.roles, _actions)))]
     any_active = any(r.state is State.ACTIVE for r in view.roles)
@@ -125,8 +136,8 @@ def build_menu(view: TrayView) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _role_item(role: RoleView) -> Item:
-    return Item(role_label(role), ("assume", role.name), enabled=not role.busy)
+def _role_item(role: RoleView, notices: str) -> Item:
+    return Item(role_label(role, notices), ("assume", role.name), enabled=not role.busy)
 
 
 def _actions(role: RoleView) -> Item:

@@ -2,7 +2,11 @@
 
 pystray's loop owns the main thread; the loop here runs in pystray's setup
 thread and sleeps on an Event until the next due moment (or a state change
-wakes it): no busy polling. The menu is rebuilt only when its model changed.
+wakes it): no busy polling. It works out what changed in plain data, then hands
+every toolkit call to ``bridge.call_on_ui`` (the main run loop on macOS, the
+GLib loop on Linux, pystray's window thread on Windows): no UI call is made
+from the loop thread itself. A menu the user has open is not rebuilt under
+them; the change lands when it closes.
 """
 
 from __future__ import annotations
@@ -11,27 +15,54 @@ import logging
 import threading
 from typing import Any
 
+from tray_app.errors import RoleTrayError
+from tray_app.platform import Bridge
 from tray_app.tray.controller import Controller
 from tray_app.tray.icon import IconState, render
 from tray_app.tray.menu import SEPARATOR, Item, build_menu, countdown, overall_state, title
+from tray_app.tray.observer import Observer
 
 log = logging.getLogger(__name__)
 ICON_SIZE = 64  # pystray scales it to the panel; 64 keeps the glyph crisp when it does
 
 
 class TrayUI:
-    def __init__(self, controller: Controller, pystray: Any) -> None:
+    def __init__(
+        self,
+        controller: Controller,
+        pystray: Any,
+        icon: Any,
+        bridge: Bridge,
+        wake: threading.Event,
+        observer: Observer | None = None,
+    ) -> None:
         self.controller = controller
         self.pystray = pystray
-        self._wake = threading.Event()
+        self.icon = icon  # made (and attached to the bridge) by tray_app.app
+        self.bridge = bridge
+        self.observer = observer or Observer(None)
+        self._wake = wake  # the controller's on_change sets it
         self._menu: tuple[Item, ...] | None = None
+        self._menu_open = False
         self._look: tuple[IconState, int | None] | None = None
-        self.icon = pystray.Icon("roletray", render(IconState.IDLE, ICON_SIZE), "RoleTray")
-        controller.on_change = self.wake
+        self._title = ""
 
     def run(self) -> None:
-        """Blocks in the toolkit's main loop until Quit."""
+        """Blocks in the toolkit's main loop until Quit (or a quit signal)."""
+        if (
+            self.bridge.needs_main_thread
+            and threading.current_thread() is not threading.main_thread()
+        ):
+            raise RoleTrayError(
+                "The tray must run on the main thread on this OS (AppKit) — start it with "
+                "`roletray`, not from a thread."
+            )
+        self.bridge.install_quit(self.icon, self.quit)
         self.icon.run(setup=self._loop)
+
+    def quit(self) -> None:
+        self.controller.request_quit()
+        self.wake()
 
     def wake(self) -> None:
         self._wake.set()
@@ -39,34 +70,65 @@ class TrayUI:
     def _loop(self, icon: Any) -> None:
         try:
             self._render()
-            icon.visible = True
+            self.bridge.call_on_ui(lambda: setattr(icon, "visible", True))
             while not self.controller.quit_requested.is_set():
                 timeout = self.controller.tick()
                 self._render()
+                self.observer.quiet_until(timeout)
                 self._wake.wait(timeout)
                 self._wake.clear()
         except Exception:
             log.exception("tray loop failed")
         finally:
-            self.controller.shutdown()
-            icon.stop()
+            try:
+                self.controller.shutdown()
+            finally:
+                self.bridge.finished()
+                self.bridge.call_on_ui(icon.stop)
 
     def _render(self) -> None:
+        """Work out what changed (here), apply it (on the UI thread)."""
         view = self.controller.view()
         menu = build_menu(view)
-        if menu != self._menu:
+        if menu != self._menu and not self._menu_open:
             self._menu = menu
             log.debug("menu: %s", " | ".join(i.label for i in menu if i is not SEPARATOR))
-            self.icon.menu = self.pystray.Menu(*(self._item(i) for i in menu))
+            self.bridge.call_on_ui(lambda: self._apply_menu(menu))
         state, left = overall_state(view), countdown(view)
         look = (state, None if left is None else round(left * 24))  # 24 ring steps
         if look != self._look:
             self._look = look
-            self.icon.icon = render(state, ICON_SIZE, left)
+            image = render(state, ICON_SIZE, left)
             log.debug("icon: %s", state)
+            self.bridge.call_on_ui(lambda: self._apply_icon(image, state))
         text = title(view)
-        if text != self.icon.title:
-            self.icon.title = text
+        if text != self._title:
+            self._title = text
+            self.bridge.call_on_ui(lambda: self._apply_title(text))
+
+    # -- on the UI thread ------------------------------------------------------
+    def _apply_menu(self, menu: tuple[Item, ...]) -> None:
+        self.icon.menu = self.pystray.Menu(*(self._item(i) for i in menu))
+        # pystray may defer its own rebuild to the same loop: watch and publish after it.
+        self.bridge.call_on_ui(lambda: self._menu_applied(menu))
+
+    def _menu_applied(self, menu: tuple[Item, ...]) -> None:
+        self.bridge.watch_menu(self.icon, self._menu_shown)
+        self.observer.menu_applied(menu)
+
+    def _apply_icon(self, image: Any, state: IconState) -> None:
+        self.icon.icon = image
+        self.observer.update(icon=str(state))
+
+    def _apply_title(self, text: str) -> None:
+        self.icon.title = text
+        self.observer.update(title=text)
+
+    def _menu_shown(self, shown: bool) -> None:
+        self._menu_open = shown
+        self.observer.update(menu_open=shown)
+        if not shown:
+            self.wake()  # a change held back while it was open lands now
 
     def _item(self, item: Item) -> Any:
         pystray = self.pystray
@@ -80,6 +142,8 @@ class TrayUI:
 
         def on_click(_icon: Any, _item: Any) -> None:
             if action is not None:
+                log.debug("menu action: %s %s", *action)
+                self.observer.action(action)
                 self.controller.dispatch(action)
 
         checked = item.checked
