@@ -19,7 +19,7 @@ REPO = Path(__file__).parent.parent
 
 def _backend(name: str) -> dict[str, str]:
     return {
-        "PYTHON_KEYRING_BACKEND": f"test_backends.{name}",
+        "PYTHON_KEYRING_BACKEND": f"fake_backends.{name}",
         "PYTHONPATH": f"{FIXTURES}:{REPO}",
         "ROLETRAY_KEYRING_TIMEOUT": "1",
     }

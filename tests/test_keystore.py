@@ -53,7 +53,7 @@ def _keys_add(home: Home) -> tuple[float, str]:
     [
         ("keyring.backends.fail.Keyring", "PYTHON_KEYRING_BACKEND selects keyring.backends.fail"),
         ("keyring.backends.null.Keyring", "is not a secure store"),
-        ("test_backends.PlaintextKeyring", "is not a secure store"),
+        ("fake_backends.PlaintextKeyring", "is not a secure store"),
     ],
 )
 def test_insecure_backends_are_refused(home: Home, backend: str, phrase: str) -> None:
@@ -72,7 +72,7 @@ def test_no_secret_service_says_what_to_start(home: Home) -> None:
 
 def test_a_keyring_that_never_answers_gives_up_in_bounded_time(home: Home) -> None:
     home.extra_env = {
-        "PYTHON_KEYRING_BACKEND": "test_backends.HangingKeyring",
+        "PYTHON_KEYRING_BACKEND": "fake_backends.HangingKeyring",
         "PYTHONPATH": f"{FIXTURES}:{Path(__file__).parent.parent}",
         "ROLETRAY_KEYRING_TIMEOUT": "1",
     }

@@ -3,12 +3,14 @@ the real engine (moto STS, real credentials file, real keyring) under a controll
 
 from __future__ import annotations
 
+import configparser
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.conftest import Home
 from tests.harness.aws import MotoWorld, User
@@ -21,7 +23,7 @@ from tray_app.notify import Button
 from tray_app.schedule import Kind, Schedule
 from tray_app.sessions import RoleStatus, State
 from tray_app.tray.controller import Controller
-from tray_app.tray.icon import IconState, render
+from tray_app.tray.icon import IconState, render, write_assets
 from tray_app.tray.menu import (
     SEPARATOR,
     RoleView,
@@ -106,12 +108,17 @@ def test_every_icon_renders_at_every_panel_size(state: IconState, size: int) -> 
     assert render(state, size).tobytes() not in others, "each state looks different"
 
 
-def test_assets_are_the_rendered_icons() -> None:
+def test_assets_are_the_rendered_icons(tmp_path: Path) -> None:
+    """assets/ holds exactly what the code draws (regenerate: python -m tray_app.tray.icon)."""
     assets = Path(__file__).parent.parent / "assets"
-    for state in IconState:
-        for size in (16, 32):
-            path = assets / f"roletray-{state}-{size}.png"
-            assert path.exists(), f"{path} missing: python -m tray_app.tray.icon assets"
+    fresh = tmp_path / "assets"
+    write_assets(fresh)
+    names = sorted(p.name for p in fresh.iterdir())
+    assert sorted(p.name for p in assets.iterdir()) == names
+    for name in names:
+        with Image.open(assets / name) as kept, Image.open(fresh / name) as drawn:
+            assert kept.size == drawn.size and kept.mode == drawn.mode, name
+            assert kept.tobytes() == drawn.tobytes(), f"{name} differs from what render() draws"
 
 
 # -- the schedule ---------------------------------------------------------------------
@@ -223,6 +230,13 @@ def controller(
     ctl.shutdown()
 
 
+def key_ids(path: Path) -> dict[str, str]:
+    """Each profile's access key id, as botocore's parser reads the file."""
+    parser = configparser.RawConfigParser()
+    parser.read(path)
+    return {name: parser[name]["aws_access_key_id"] for name in parser.sections()}
+
+
 def wait_done(ctl: Controller, name: str) -> None:
     future = ctl.assume(name)
     assert future is not None
@@ -230,7 +244,7 @@ def wait_done(ctl: Controller, name: str) -> None:
 
 
 def test_auto_refresh_reassumes_before_expiry_and_warns_manual_roles(
-    controller: tuple[Controller, Clock, RecordingNotifier], home: Home
+    controller: tuple[Controller, Clock, RecordingNotifier], home: Home, proxy: FaultProxy
 ) -> None:
     ctl, clock, notifier = controller
     wait_done(ctl, "auto")
@@ -238,10 +252,14 @@ def test_auto_refresh_reassumes_before_expiry_and_warns_manual_roles(
     first = CredentialsFile(home.credentials).managed_profiles()["auto"].expiration
     assert first is not None
     clock.now = first - timedelta(seconds=299)  # inside refresh_before, and the warning window
+    before = key_ids(home.credentials)
+    calls = proxy.faults.actions.count("AssumeRole")
     ctl.tick()
     assert ctl.wait_idle(60)  # let the refresh job finish
-    renewed = CredentialsFile(home.credentials).managed_profiles()["auto"].expiration
-    assert renewed is not None and renewed >= first
+    after = key_ids(home.credentials)
+    assert proxy.faults.actions.count("AssumeRole") == calls + 1, "exactly one refresh"
+    assert after["auto"] != before["auto"], "the refresh wrote new credentials"
+    assert after["manual"] == before["manual"], "the manual role was not refreshed"
     titles = [t for t, _, _ in notifier.sent]
     assert "manual expires in 5 min" in titles
     assert not any(t.startswith("auto expires") for t in titles), (

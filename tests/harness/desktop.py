@@ -119,6 +119,15 @@ class Desktop:
         )
         self._wait(lambda: self.bus.has_owner("org.freedesktop.Notifications"), "dunst")
 
+    def stop_notifications(self) -> None:
+        """No notification service, as on a bare window manager."""
+        stop_process(self.procs.pop("dunst", None))
+        self._wait(lambda: not self.bus.has_owner("org.freedesktop.Notifications"), "dunst gone")
+
+    def start_notifications(self) -> None:
+        if "dunst" not in self.procs:
+            self._start_dunst({**os.environ, **self.env})
+
     def stop(self) -> None:
         for name in ("dunst", "host", "xvfb"):
             stop_process(self.procs.pop(name, None))

@@ -83,9 +83,12 @@ class Tray:
         return icons[0]
 
     # -- acting -------------------------------------------------------------------
-    def choose(self, *path: str) -> list[str]:
-        """Open the menu, pick the item at ``path`` by label; return the action it dispatched."""
-        self._wait_settled()
+    def choose(self, *path: str, busy_ok: bool = False) -> list[str]:
+        """Open the menu, pick the item at ``path`` by label; return the action it dispatched.
+
+        ``busy_ok``: do not wait for roles in flight to finish first (quit mid-call).
+        """
+        self._wait_settled(busy_ok)
         keys = keys_to(self.menu(), path)
         before = len(self.actions())
         windows = self.desktop.visible_windows()
@@ -97,12 +100,12 @@ class Tray:
         wait_for(lambda: not self.desktop.popups(windows), "the menu to close")
         return self.actions()[before]
 
-    def _wait_settled(self) -> None:
+    def _wait_settled(self, busy_ok: bool = False) -> None:
         """No role in flight, the menu closed, and no label change due within QUIET s."""
 
         def settled() -> bool:
             state = self.state()
-            busy = any("working…" in label for label in self.menu_labels())
+            busy = not busy_ok and any("working…" in label for label in self.menu_labels())
             soon = state.get("quiet_until", 0) - time.time() < QUIET
             return bool(state) and not busy and not state.get("menu_open") and not soon
 

@@ -58,7 +58,14 @@ class TrayUI:
                 "`roletray`, not from a thread."
             )
         self.bridge.install_quit(self.icon, self.quit)
-        self.icon.run(setup=self._loop)
+        try:
+            self.icon.run(setup=self._loop)
+        except Exception as exc:
+            if not self.controller.quit_requested.is_set():
+                raise
+            # pystray's own teardown after our clean-up, e.g. its GTK finalize hides a
+            # notification through a service that is not there: the quit itself is done.
+            log.debug("toolkit teardown after quit: %s: %s", type(exc).__name__, exc)
 
     def quit(self) -> None:
         self.controller.request_quit()
