@@ -10,6 +10,7 @@ on an event (the menu window appearing, the action arriving), not on a sleep.
 
 from __future__ import annotations
 
+import configparser
 import json
 import subprocess
 import time
@@ -116,3 +117,9 @@ class Tray:
 
     def profile(self, name: str) -> Any:
         return CredentialsFile(self.home.credentials).managed_profiles().get(name)
+
+    def key_id(self, profile: str) -> str | None:
+        """The profile's access key id as botocore's parser reads it: a renewal changes it."""
+        parser = configparser.RawConfigParser()
+        parser.read(self.home.credentials)
+        return parser.get(profile, "aws_access_key_id", fallback=None)
