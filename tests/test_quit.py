@@ -9,10 +9,7 @@ notification service on the bus, the menu says where notices went.
 
 from __future__ import annotations
 
-import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,8 +19,9 @@ import pytest
 from tests.conftest import Home
 from tests.harness.desktop import Desktop
 from tests.harness.fault_proxy import FaultProxy
+from tests.harness.keyring_bus import stop_process
 from tests.harness.session_manager import FakeSessionManager
-from tests.harness.tray import Tray, wait_for
+from tests.harness.tray import Tray, assert_demo_left_nothing, start_demo, wait_for
 
 pytestmark = pytest.mark.real
 QUIT_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
@@ -88,22 +86,6 @@ def test_the_session_ending_quits_cleanly_before_answering(
     no_tracebacks(tray)
 
 
-def start_demo(home: Home, desktop: Desktop, tmp_path: Path) -> tuple[Tray, Path]:
-    out, observe = tmp_path / "demo.out", tmp_path / "observe.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tray_app", "--verbose", "demo"],
-        env={**home.env, **desktop.env, "ROLETRAY_OBSERVE": str(observe)},
-        stdout=out.open("w"),
-        stderr=subprocess.STDOUT,
-        cwd=home.root,
-    )
-    tray = Tray(home, desktop, proc, out, tmp_path, observe)
-    tray.wait_label("demo-admin — not assumed")
-    found = re.search(r"credentials file: (\S+)", out.read_text())
-    assert found is not None
-    return tray, Path(found.group(1))
-
-
 @pytest.mark.parametrize("number", QUIT_SIGNALS, ids=lambda n: signal.Signals(n).name)
 def test_a_signal_quits_the_demo_and_it_removes_everything(
     home: Home, desktop: Desktop, tmp_path: Path, number: int
@@ -116,11 +98,8 @@ def test_a_signal_quits_the_demo_and_it_removes_everything(
         tray.proc.send_signal(number)
         assert tray.proc.wait(30) == 0
     finally:
-        if tray.proc.poll() is None:
-            tray.proc.kill()
-            tray.proc.wait(10)
-    assert not credentials.parent.exists(), "the demo's temp dir is gone"
-    assert home.keyring.lookup("roletray", "roletray-demo") is None, "its key left the keyring"
+        stop_process(tray.proc)
+    assert_demo_left_nothing(home, credentials)
     assert "removed its key" in tray.log.read_text()
 
 

@@ -21,7 +21,8 @@ import pytest
 from tests.conftest import TRAY_EXTERNAL_ID, Home
 from tests.harness.desktop import Desktop
 from tests.harness.fault_proxy import FaultProxy
-from tests.harness.tray import Tray, wait_for
+from tests.harness.keyring_bus import stop_process
+from tests.harness.tray import Tray, assert_demo_left_nothing, start_demo, wait_for
 from tray_app import __version__
 
 pytestmark = [
@@ -166,21 +167,10 @@ def test_no_display_and_xorg_only_are_refused_with_the_fix(home: Home, desktop: 
 @both_hosts
 def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path: Path) -> None:
     desktop.close_all()
-    out = tmp_path / "demo.out"
-    observe = tmp_path / "observe.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tray_app", "--verbose", "demo"],
-        env={**home.env, **desktop.env, "ROLETRAY_OBSERVE": str(observe)},
-        stdout=out.open("w"),
-        stderr=subprocess.STDOUT,
-        cwd=home.root,
-    )
+    tray, creds = start_demo(home, desktop, tmp_path)
     try:
-        tray = Tray(home, desktop, proc, out, tmp_path, observe)
-        tray.wait_label("demo-admin — not assumed")
-        text = out.read_text()
+        text = tray.log.read_text()
         url = re.search(r"local STS at (http://127\.0\.0\.1:\d+)", text).group(1)  # type: ignore[union-attr]
-        creds = Path(re.search(r"credentials file: (\S+)", text).group(1))  # type: ignore[union-attr]
         assert "demo key stored in the OS keyring" in text
         assert home.keyring is not None and home.keyring.lookup("roletray", "roletray-demo")
         tray.shot("demo")
@@ -191,13 +181,10 @@ def test_demo_runs_anywhere_and_cleans_up(home: Home, desktop: Desktop, tmp_path
         assert arn.startswith("arn:aws:sts::123456789012:assumed-role/DemoAdmin/demo-user")
         desktop.wait_notification(r"^demo-admin ready")
         tray.choose("Quit")
-        assert proc.wait(20) == 0
+        assert tray.proc.wait(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
-    assert not creds.parent.exists(), "the demo removed its folder"
-    assert home.keyring.lookup("roletray", "roletray-demo") is None
+        stop_process(tray.proc)
+    assert_demo_left_nothing(home, creds)
 
 
 @both_hosts

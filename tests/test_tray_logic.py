@@ -43,6 +43,31 @@ def view(*roles: RoleView, problem: str | None = None) -> TrayView:
     return TrayView(roles, problem, "9.9")
 
 
+@pytest.mark.parametrize(
+    ("notices", "first", "failed"),
+    [
+        ("desktop", "prod — failed — see notification", "prod — failed — see notification"),
+        ("tray", "Notifications: the tray's own (no buttons)", "prod — failed — see notification"),
+        (
+            "log",
+            "Notifications: none shown (no notification service) — errors are in this menu",
+            "prod — failed: AccessDenied assuming prod: check external_id.",
+        ),
+    ],
+)
+def test_the_menu_names_where_notices_go_and_shows_errors_without_a_service(
+    notices: str, first: str, failed: str
+) -> None:
+    role = RoleView(
+        "prod", "prod", "1", State.NEVER, error="AccessDenied assuming prod: check external_id."
+    )
+    menu = build_menu(TrayView((role,), None, "9.9", notices))
+    assert menu[0].label == first
+    assert any(item.label == failed and item.action == ("assume", "prod") for item in menu)
+    if notices != "desktop":
+        assert menu[0].enabled is False and menu[0].action is None
+
+
 def test_menu_lists_roles_then_actions_then_app_items() -> None:
     menu = build_menu(
         view(

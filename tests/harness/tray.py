@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +125,26 @@ class Tray:
         parser = configparser.RawConfigParser()
         parser.read(self.home.credentials)
         return parser.get(profile, "aws_access_key_id", fallback=None)
+
+
+def start_demo(home: Any, desktop: Desktop, tmp_path: Path) -> tuple[Tray, Path]:
+    """`roletray demo` on the desktop, its menu drawn; the tray and its credentials file."""
+    out, observe = tmp_path / "demo.out", tmp_path / "observe.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tray_app", "--verbose", "demo"],
+        env={**home.env, **desktop.env, "ROLETRAY_OBSERVE": str(observe)},
+        stdout=out.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=home.root,
+    )
+    tray = Tray(home, desktop, proc, out, tmp_path, observe)
+    tray.wait_label("demo-admin — not assumed")
+    found = re.search(r"credentials file: (\S+)", out.read_text())
+    assert found is not None, out.read_text()
+    return tray, Path(found.group(1))
+
+
+def assert_demo_left_nothing(home: Any, credentials: Path) -> None:
+    """The demo's temp dir (config, credentials) and its keyring item are gone."""
+    assert not credentials.parent.exists(), "the demo's temp dir is gone"
+    assert home.keyring.lookup("roletray", "roletray-demo") is None, "its key left the keyring"
