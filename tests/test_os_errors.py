@@ -12,12 +12,14 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Home, sha256
+from tests.harness.fault_proxy import FaultProxy
 from tests.test_cli_real import EXTERNAL_ID, ready
 
 __all__ = ["ready"]  # the fixture: keys and a role added through the CLI
@@ -62,7 +64,7 @@ def remount_read_only(folder: Path) -> None:
 
 
 def test_a_full_then_read_only_disk_under_the_credentials_file(
-    ready: tuple[Home, object, str], tiny_disk: Path
+    ready: tuple[Home, object, str], tiny_disk: Path, proxy: FaultProxy
 ) -> None:
     home = ready[0]
     credentials = tiny_disk / "credentials"
@@ -78,9 +80,10 @@ def test_a_full_then_read_only_disk_under_the_credentials_file(
         "again; the file was not changed."
     )
     assert sha256(credentials) == before
-    assert sorted(p.name for p in tiny_disk.iterdir()) == [
-        ".credentials.roletray-lock", "credentials", "filler",
-    ], "no temp file left behind"  # fmt: skip
+    assert proxy.faults.actions.count("AssumeRole") == 0, "refused before STS: nothing wasted"
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["credentials", "filler"], (
+        "no temp file left behind"
+    )
 
     (tiny_disk / "filler").unlink()
     remount_read_only(tiny_disk)
@@ -88,6 +91,7 @@ def test_a_full_then_read_only_disk_under_the_credentials_file(
     assert read_only.returncode == 1
     assert f"Cannot write {credentials}: the file system is read-only" in read_only.stderr
     assert sha256(credentials) == before
+    assert proxy.faults.actions.count("AssumeRole") == 0
 
 
 def test_a_full_disk_under_the_config_file(
@@ -105,3 +109,78 @@ def test_a_full_disk_under_the_config_file(
     assert result.returncode == 1
     assert f"Cannot write {config}: the disk is full" in result.stderr
     assert "unexpected" not in result.stderr and sha256(config) == before
+
+
+NOBODY = 65534
+
+
+def test_the_file_keeps_its_owner_and_group_when_root_writes_it(
+    ready: tuple[Home, object, str], proxy: FaultProxy
+) -> None:
+    """`sudo -E roletray assume`: the user's file must stay the user's."""
+    home = ready[0]
+    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
+    home.credentials.write_bytes(FOREIGN)
+    os.chown(home.credentials, NOBODY, NOBODY)
+    os.chmod(home.credentials, 0o600)
+    result = home.roletray("assume", "app")
+    assert result.returncode == 0, result.stderr
+    info = home.credentials.stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (NOBODY, NOBODY, 0o600)
+    assert ":assumed-role/" in home.caller_arn("app", endpoint=proxy.url)
+
+
+def test_a_read_only_file_is_refused_before_sts_unless_forced(
+    ready: tuple[Home, object, str], proxy: FaultProxy
+) -> None:
+    home = ready[0]
+    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
+    home.credentials.write_bytes(FOREIGN)
+    os.chmod(home.credentials, 0o400)
+    refused = home.roletray("assume", "app")
+    assert refused.returncode == 1
+    assert f"{home.credentials} is read-only (mode 0400)" in refused.stderr
+    assert "or pass --force" in refused.stderr
+    assert home.credentials.read_bytes() == FOREIGN
+    assert proxy.faults.actions.count("AssumeRole") == 0
+
+    forced = home.roletray("assume", "app", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert home.credentials.stat().st_mode & 0o777 == 0o400, "its mode is kept"
+    assert home.credentials.read_bytes().startswith(FOREIGN)
+
+    clear = home.roletray("clear", "app")
+    assert clear.returncode == 1 and "chmod u+w" in clear.stderr
+    assert "--force" not in clear.stderr, "clear has no --force: no dead end"
+
+
+def test_a_malformed_aws_config_file_does_not_matter(ready: tuple[Home, object, str]) -> None:
+    home = ready[0]
+    aws_config = home.root / ".aws" / "config"
+    aws_config.parent.mkdir(mode=0o700, exist_ok=True)
+    aws_config.write_text("[default\nregion = us-east-1\n")  # no closing bracket
+    result = home.roletray("assume", "app")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_reader_that_leaves_early_is_no_crash(ready: tuple[Home, object, str]) -> None:
+    home = ready[0]
+    config = home.config.read_text()
+    arn = ready[2]
+    extra = "".join(f'[roles.r{n}]\nrole_arn = "{arn}"\nkeys = "work"\n' for n in range(3000))
+    home.config.write_text(config + extra)
+    head = subprocess.run(
+        [sys.executable, "-m", "tray_app", "status"],
+        env=home.env, capture_output=True, timeout=120, cwd=home.root,
+    )  # fmt: skip
+    assert head.returncode == 0 and head.stdout.count(b"\n") > 3000
+    with subprocess.Popen(
+        [sys.executable, "-m", "tray_app", "status"],
+        env=home.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=home.root,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # like `| head -1`
+        err = proc.stderr.read()
+        assert proc.wait(120) == 1
+    assert err == b"", err

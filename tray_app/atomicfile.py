@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,14 +38,21 @@ def atomic_write(
 ) -> None:
     """Write ``data`` to ``path`` atomically with permissions ``mode``.
 
+    A file that exists keeps its owner and group (roletray run as root with a
+    user's HOME must not hand the file to root) and a mode stricter than ``mode``.
     ``unchanged`` is asked just before the rename; False aborts with FileChanged
     (a writer that takes no lock, like `aws configure set`, wrote meanwhile).
     """
+    try:
+        old: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        old = None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             # mkstemp already creates 0600; chmod covers a wider requested mode.
-            os.chmod(tmp, mode)
+            os.chmod(tmp, kept_mode(old, mode))
+            _keep_owner(tmp, old)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -56,6 +64,39 @@ def atomic_write(
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def kept_mode(old: os.stat_result | None, mode: int) -> int:
+    """``mode``, unless the file's own mode is stricter (a subset of it): then that one."""
+    if old is None:
+        return mode
+    current = stat.S_IMODE(old.st_mode)
+    return current if current & ~mode == 0 else mode
+
+
+def _keep_owner(tmp: str, old: os.stat_result | None) -> None:
+    if old is None or not hasattr(os, "chown"):
+        return
+    if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        # Root can give it back; anyone else cannot, and then owns the new file.
+        with contextlib.suppress(PermissionError):
+            os.chown(tmp, old.st_uid, old.st_gid)
+
+
+def check_room(path: Path, size: int) -> None:
+    """Fail now (OSError) if a file of ``size`` bytes cannot be made beside ``path``.
+
+    Called before a network call whose result would be lost if the write failed:
+    a full disk, a read-only file system or a folder we may not write to.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(b"\0" * size)
+            handle.flush()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def remove_stale_temps(path: Path) -> int:

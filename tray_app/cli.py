@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RoleTrayError as exc:
         print(f"roletray: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `roletray status | head -1`: the reader left; say nothing more, to nobody.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (KeyboardInterrupt, QuitSignal) as exc:
         number = exc.args[0] if isinstance(exc, QuitSignal) else 2
         print("roletray: interrupted; nothing more was changed.", file=sys.stderr)
@@ -127,6 +131,11 @@ def _add_keys_parser(verbs: argparse._SubParsersAction) -> None:
         help="read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment",
     )
     add.add_argument("--no-verify", action="store_true", help="skip the GetCallerIdentity check")
+    add.add_argument(
+        "--region",
+        help="where to check the key (default: settings.region); a key of aws-cn or aws-us-gov "
+        "needs a region of its partition, e.g. cn-north-1",
+    )
     add.set_defaults(handler=cmd_keys_add)
     lst = sub.add_parser("list", help="list key sets (never secrets)")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -153,7 +162,12 @@ def _add_roles_parser(verbs: argparse._SubParsersAction) -> None:
         help=f"session seconds, 900-43200 (default {DEFAULT_DURATION})",
     )
     add.add_argument("--mfa-serial", help="MFA device ARN, when the role requires MFA")
-    add.add_argument("--region", help="STS region (default: settings.region, us-east-1)")
+    add.add_argument(
+        "--region",
+        help="STS region (default: settings.region if it is in the role ARN's partition, else "
+        "that partition's first region: cn-north-1 for arn:aws-cn, us-gov-west-1 for "
+        "arn:aws-us-gov)",
+    )
     add.add_argument(
         "--auto-refresh", action="store_true", help="the tray re-assumes it before expiry"
     )
@@ -170,7 +184,9 @@ def _add_roles_parser(verbs: argparse._SubParsersAction) -> None:
 # -- handlers ----------------------------------------------------------------
 def cmd_keys_add(args: argparse.Namespace) -> int:
     access_key_id, secret = _key_input(args)
-    keyset = engine_for(args).add_keys(args.name, access_key_id, secret, verify=not args.no_verify)
+    keyset = engine_for(args).add_keys(
+        args.name, access_key_id, secret, verify=not args.no_verify, region=args.region
+    )
     who = f" for {keyset.user_arn}" if keyset.user_arn else " (not verified)"
     print(f"Stored key set {keyset.name} ({keyset.access_key_id}){who} in the OS keyring.")
     return 0

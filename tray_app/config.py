@@ -20,6 +20,7 @@ from typing import Any
 import tomlkit
 from filelock import FileLock, Timeout
 
+from tray_app import partitions
 from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.errors import ConfigError
 
@@ -27,6 +28,12 @@ APP_NAME = "roletray"
 DEFAULT_REGION = "us-east-1"
 MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 900, 43200, 3600
 
+# Profile names the AWS tools read specially in a credentials file.
+SPECIAL_PROFILES = {
+    "DEFAULT": "is the INI parser's defaults section: botocore and the AWS CLI copy its keys "
+    "into every other profile and never show it as a profile — choose another name "
+    "(the AWS default profile is 'default', in lower case)",
+}
 _NAME = re.compile(r"[A-Za-z0-9][\w.@+=-]{0,63}")
 _PROFILE = re.compile(r"[A-Za-z0-9_][\w.@+=,:-]{0,63}")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
@@ -124,7 +131,13 @@ class Config:
         return entries[name]
 
     def region_for(self, role: Role) -> str:
-        return role.region or self.settings.region
+        """The role's region; else settings.region if it is in the role's partition; else
+        that partition's first region (an aws-cn role with no region uses cn-north-1)."""
+        if role.region:
+            return role.region
+        if partitions.region_problem(role.role_arn, self.settings.region) is None:
+            return self.settings.region
+        return partitions.default_region(partitions.of_arn(role.role_arn))
 
 
 # -- validation --------------------------------------------------------------
@@ -257,6 +270,12 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
 def _check_references(path: Path, keys: Mapping[str, KeySet], roles: Mapping[str, Role]) -> None:
     owners: dict[str, str] = {}
     for role in roles.values():
+        _check_partition(path, role, keys.get(role.keys))
+        if role.target_profile in SPECIAL_PROFILES:
+            raise ConfigError(
+                f"{path}: role '{role.name}': profile '{role.target_profile}' "
+                f"{SPECIAL_PROFILES[role.target_profile]}."
+            )
         if role.keys not in keys:
             raise ConfigError(
                 f"{path}: role '{role.name}': keys '{role.keys}' names no key set — "
@@ -267,6 +286,20 @@ def _check_references(path: Path, keys: Mapping[str, KeySet], roles: Mapping[str
             raise ConfigError(
                 f"{path}: role '{role.name}': profile '{role.target_profile}' is already the "
                 f"profile of role '{other}' — give one of them another profile."
+            )
+
+
+def _check_partition(path: Path, role: Role, keyset: KeySet | None) -> None:
+    where = f"{path}: role '{role.name}'"
+    problem = role.region and partitions.region_problem(role.role_arn, role.region)
+    if problem:
+        raise ConfigError(f"{where}: {problem}.")
+    if keyset and keyset.user_arn:
+        mine, theirs = partitions.of_arn(role.role_arn), partitions.of_arn(keyset.user_arn)
+        if mine != theirs:
+            raise ConfigError(
+                f"{where}: role_arn is in partition {mine} but key set '{keyset.name}' belongs "
+                f"to {theirs} — a key can only assume roles in its own partition."
             )
 
 

@@ -18,6 +18,7 @@ import configparser
 import io
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from filelock import FileLock, Timeout
 from tray_app.atomicfile import (
     FileChanged,
     atomic_write,
+    check_room,
     os_errors_as,
     remove_stale_temps,
     stamp,
@@ -47,6 +49,7 @@ EDIT_ATTEMPTS = 5  # re-reads when a writer that takes no lock changes the file 
 SETTLE_NS = 100_000_000  # a foreign write younger than this may still be in progress
 SETTLE_STEP = 0.05
 SETTLE_MAX_STEPS = 100
+ROOM = 4096  # bytes beyond the current file a write needs: one managed section
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,15 @@ class CredentialsFile:
         }
 
     def check_writable(self, profile: str, force: bool = False) -> None:
-        """Fail now, before any STS call, if writing ``profile`` would be refused."""
+        """Fail now, before any STS call, if writing ``profile`` would be refused or fail."""
         text = self._load()
         if text is not None:
             self._splice(text, profile, None, force, role=None)
+        target = Path(os.path.realpath(self.path))
+        with os_errors_as(CredentialsFileError, self.path):
+            _refuse_read_only(target, self.path, force)
+            if target.parent.exists():  # else the write makes it (~/.aws, 0700)
+                check_room(target, len(text.encode()) + ROOM if text else ROOM)
 
     # -- writing -----------------------------------------------------------
     def write_profile(
@@ -119,7 +127,7 @@ class CredentialsFile:
         force: bool = False,
     ) -> None:
         section = _render_section(profile, role, creds, region)
-        self._edit(lambda text: self._splice(text, profile, section, force, role))
+        self._edit(lambda text: self._splice(text, profile, section, force, role), force)
 
     def remove_profile(self, profile: str) -> bool:
         """Delete a managed section; False when it was not there. Foreign sections are refused."""
@@ -130,20 +138,25 @@ class CredentialsFile:
             new = self._splice(text, profile, "", force=False, role=None)
             return None if new == text else new
 
-        return self._edit(remove)
+        return self._edit(remove, force=None)
 
     # -- internals ---------------------------------------------------------
-    def _edit(self, change: Callable[[_Text | None], _Text | None]) -> bool:
+    def _edit(
+        self, change: Callable[[_Text | None], _Text | None], force: bool | None = False
+    ) -> bool:
         """Under the lock: read, ``change``, replace atomically. False when nothing changed.
 
         The file is re-read if it changed between our read and our rename: our
         lock serialises roletray, but `aws configure set` and editors take none.
         """
         with os_errors_as(CredentialsFileError, self.path):  # disk full, read-only, sharing
-            return self._edit_locked(change)
+            return self._edit_locked(change, force)
 
-    def _edit_locked(self, change: Callable[[_Text | None], _Text | None]) -> bool:
+    def _edit_locked(
+        self, change: Callable[[_Text | None], _Text | None], force: bool | None
+    ) -> bool:
         target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
+        _refuse_read_only(target, self.path, force)
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True)
         lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
@@ -214,6 +227,23 @@ class CredentialsFile:
             )
         _verify(text.body, body, profile, role, self.path)
         return _Text(body, text.newline)
+
+
+def _refuse_read_only(target: Path, shown: Path, force: bool | None) -> None:
+    """A file its owner made read-only is theirs to open up, unless --force.
+
+    ``force`` None: the caller (``clear``) has no --force to offer.
+    """
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if not mode & stat.S_IWUSR and not force:
+        also = "" if force is None else " or pass --force to write it and keep its mode"
+        raise CredentialsFileError(
+            f"{shown} is read-only (mode {mode:04o}); it was left untouched — make it writable "
+            f"(chmod u+w {shown}){also}."
+        )
 
 
 def _still_changing(path: Path) -> CredentialsFileError:

@@ -81,8 +81,19 @@ class Engine:
         return self.config
 
     # -- key sets ------------------------------------------------------------
-    def add_keys(self, name: str, access_key_id: str, secret: str, verify: bool = True) -> KeySet:
-        """Check the key with STS (unless told not to), then keyring first, config second."""
+    def add_keys(
+        self,
+        name: str,
+        access_key_id: str,
+        secret: str,
+        verify: bool = True,
+        region: str | None = None,
+    ) -> KeySet:
+        """Check the key with STS (unless told not to), then keyring first, config second.
+
+        ``region``: where to check it (a key of aws-cn or aws-us-gov answers only there);
+        default settings.region.
+        """
         check_name("key set", name)
         problem = KEY_FIELDS["access_key_id"](access_key_id)
         if problem:
@@ -92,7 +103,8 @@ class Engine:
         user_arn = None
         if verify:
             key = LongLivedKey(name, access_key_id, secret)
-            user_arn = self._sts(self.config).caller_identity(key, self.config.settings.region)
+            where = region or self.config.settings.region
+            user_arn = self._sts(self.config).caller_identity(key, where)
         keyset = KeySet(name=name, access_key_id=access_key_id, user_arn=user_arn)
         self.keystore.set(name, secret)  # a refused keyring leaves the config as it was
         try:

@@ -10,12 +10,16 @@ very one we are about to write.
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tray_app.credentials_file import TemporaryCredentials
 from tray_app.errors import StsError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -90,6 +94,7 @@ class BotoSts:
             params["SerialNumber"] = request.mfa_serial
             params["TokenCode"] = request.mfa_code or ""
         client = self._client(key, request.region)
+        log.debug("STS endpoint for %s: %s", request.role, client.meta.endpoint_url)
         with _explained(f"assuming {request.role}", key, request, client):
             response = client.assume_role(**params)
         creds = response["Credentials"]
@@ -103,6 +108,7 @@ class BotoSts:
 
     def caller_identity(self, key: LongLivedKey, region: str) -> str:
         client = self._client(key, region)
+        log.debug("STS endpoint for key set %s: %s", key.keyset, client.meta.endpoint_url)
         with _explained(f"checking key set {key.keyset}", key, None, client):
             return client.get_caller_identity()["Arn"]
 
@@ -111,8 +117,15 @@ class BotoSts:
         import botocore.session
         from botocore.config import Config
 
-        # session_vars: never take a profile from AWS_PROFILE (it may not exist yet).
-        core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        # Never take a profile from AWS_PROFILE (it may not exist yet), and never read
+        # ~/.aws/config: roletray needs nothing from it, and a malformed one must not
+        # break an assume (the keys, region and endpoint all come from roletray).
+        core = botocore.session.Session(
+            session_vars={
+                "profile": (None, None, None, None),
+                "config_file": (None, None, os.devnull, None),
+            }
+        )
         core.set_config_variable("sts_regional_endpoints", "regional")  # never the global one
         session = boto3.session.Session(botocore_session=core)
         config = Config(
