@@ -266,11 +266,11 @@ def test_a_lockless_writer_between_read_and_rename_is_not_overwritten(
     real_write = module.atomic_write
     calls = []
 
-    def racing_write(path: Path, data: bytes, **kwargs: object) -> None:
+    def racing_write(path: Path, data: bytes, **kwargs: object) -> tuple[int, int, int]:
         calls.append(path)
         if len(calls) == 1:  # the other program writes after our read
             path.write_bytes(b"[default]\nregion = eu-west-1\n[other]\nk = v\n")
-        real_write(path, data, **kwargs)  # type: ignore[arg-type]
+        return real_write(path, data, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(module, "atomic_write", racing_write)
     file.write_profile("app", "app", CREDS)
@@ -287,9 +287,9 @@ def test_a_file_that_never_stops_changing_is_an_error(
     file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
     real_write = module.atomic_write
 
-    def always_racing(path: Path, data: bytes, **kwargs: object) -> None:
+    def always_racing(path: Path, data: bytes, **kwargs: object) -> tuple[int, int, int]:
         path.write_bytes(path.read_bytes() + b"# touched\n")
-        real_write(path, data, **kwargs)  # type: ignore[arg-type]
+        return real_write(path, data, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(module, "atomic_write", always_racing)
     with pytest.raises(CredentialsFileError, match="kept changing"):

@@ -104,7 +104,7 @@ def cli_workflow(home: Home, alice: User, scan: LeakScan, proxy: FaultProxy) -> 
     proxy.faults.errors = ["503"] * 3
     run("assume", "app", ok=False)
     proxy.reset()
-    run("assume", "app", "--mfa-code", "12x", ok=True)  # no MFA serial: the code is unused
+    run("assume", "app", "--mfa-code", "12x", ok=False)  # no MFA serial: refused, said so
     run("clear", "app")
     run("assume", "app")
 

@@ -35,13 +35,15 @@ def stamp(path: Path) -> tuple[int, int, int] | None:
 
 def atomic_write(
     path: Path, data: bytes, mode: int = 0o600, unchanged: Callable[[], bool] | None = None
-) -> None:
+) -> tuple[int, int, int]:
     """Write ``data`` to ``path`` atomically with permissions ``mode``.
 
     A file that exists keeps its owner and group (roletray run as root with a
     user's HOME must not hand the file to root) and a mode stricter than ``mode``.
     ``unchanged`` is asked just before the rename; False aborts with FileChanged
     (a writer that takes no lock, like `aws configure set`, wrote meanwhile).
+    Returns the stamp of what was written, taken before the rename (which keeps
+    inode, size and mtime): a stamp taken after it could already be someone else's.
     """
     try:
         old: os.stat_result | None = os.stat(path)
@@ -56,6 +58,7 @@ def atomic_write(
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+            info = os.fstat(handle.fileno())
         if unchanged is not None and not unchanged():
             raise FileChanged(str(path))
         os.replace(tmp, path)
@@ -64,6 +67,7 @@ def atomic_write(
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def kept_mode(old: os.stat_result | None, mode: int) -> int:

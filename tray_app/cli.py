@@ -141,7 +141,7 @@ def _add_keys_parser(verbs: argparse._SubParsersAction) -> None:
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(handler=cmd_keys_list)
     rm = sub.add_parser("remove", help="forget a key set and delete its secret from the keyring")
-    rm.add_argument("name")
+    rm.add_argument("name", help="the key set to forget (its secret leaves the keyring)")
     rm.set_defaults(handler=cmd_keys_remove)
 
 
@@ -176,8 +176,8 @@ def _add_roles_parser(verbs: argparse._SubParsersAction) -> None:
     lst = sub.add_parser("list", help="list roles")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(handler=cmd_roles_list)
-    rm = sub.add_parser("remove", help="forget a role (its profile stays until `clear`)")
-    rm.add_argument("name")
+    rm = sub.add_parser("remove", help="forget a role and remove its temporary credentials")
+    rm.add_argument("name", help="the role to forget (its profile is removed too)")
     rm.set_defaults(handler=cmd_roles_remove)
 
 
@@ -245,8 +245,11 @@ def cmd_roles_list(args: argparse.Namespace) -> int:
 
 
 def cmd_roles_remove(args: argparse.Namespace) -> int:
-    engine_for(args).remove_role(args.name)
-    print(f"Removed role {args.name}; its profile stays until it expires or `roletray clear`.")
+    engine = engine_for(args)
+    profile = engine.config.role(args.name).target_profile
+    cleared = engine.remove_role(args.name)
+    also = f" and profile {profile} from {engine.credentials.path}" if cleared else ""
+    print(f"Removed role {args.name}{also}.")
     return 0
 
 

@@ -34,15 +34,16 @@ SPECIAL_PROFILES = {
     "into every other profile and never show it as a profile — choose another name "
     "(the AWS default profile is 'default', in lower case)",
 }
-_NAME = re.compile(r"[A-Za-z0-9][\w.@+=-]{0,63}")
-_PROFILE = re.compile(r"[A-Za-z0-9_][\w.@+=,:-]{0,63}")
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
-_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
-_MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+# AWS documents [\w+=,.@-] for these as ASCII word characters: so do we, everywhere.
+_NAME = re.compile(r"[A-Za-z0-9][\w.@+=-]{0,63}", re.ASCII)
+_PROFILE = re.compile(r"[A-Za-z0-9_][\w.@+=,:-]{0,63}", re.ASCII)
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+_MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", re.ASCII)
 _ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
-_USER_ARN = re.compile(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+")
+_USER_ARN = re.compile(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+", re.ASCII)
 
 
 def default_config_path() -> Path:
@@ -147,28 +148,37 @@ Check = Callable[[Any], str | None]  # returns a problem, or None when fine
 def _text(pattern: re.Pattern[str], hint: str) -> Check:
     def check(value: Any) -> str | None:
         if not isinstance(value, str) or not pattern.fullmatch(value):
-            return f"{value!r} is not valid — {hint}"
+            return f"{shown(value)} is not valid — {hint}"
         return None
 
     return check
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """A bad value as a message shows it: quoted, and cut when long (an external ID may
+    be 1,224 characters of something meant to stay out of logs)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}… ({len(str(value))} chars)"
+
+
 def _duration(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        return f"{value!r} is not a whole number of seconds"
+        return f"{shown(value)} is not a whole number of seconds"
     if not MIN_DURATION <= value <= MAX_DURATION:
         return f"{value} is out of range — use {MIN_DURATION} to {MAX_DURATION} seconds"
     return None
 
 
 def _boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"{value!r} is not true or false"
+    return None if isinstance(value, bool) else f"{shown(value)} is not true or false"
 
 
 def _access_key_id(value: Any) -> str | None:
     problem = _text(_ACCESS_KEY_ID, "expected 16-128 capital letters and digits, like AKIA…")(value)
     if problem is None and value.startswith("ASIA"):
-        return f"{value!r} is a temporary key (ASIA…) — store a long-lived IAM user key (AKIA…)"
+        return (
+            f"{shown(value)} is a temporary key (ASIA…) — store a long-lived IAM user key (AKIA…)"
+        )
     return problem
 
 
@@ -195,7 +205,7 @@ def _bounded_number(low: float, high: float, whole: bool) -> Check:
     def check(value: Any) -> str | None:
         kinds = (int,) if whole else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
-            return f"{value!r} is not a {'whole ' if whole else ''}number"
+            return f"{shown(value)} is not a {'whole ' if whole else ''}number"
         if not low <= value <= high:
             return f"{value} is out of range — use {low:g} to {high:g}"
         return None
@@ -219,7 +229,7 @@ def _check_table(
     where: str, table: Any, schema: Mapping[str, Check], required: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: expected a table of settings, found {table!r}.")
+        raise ConfigError(f"{where}: expected a table of settings, found {shown(table)}.")
     for key, value in table.items():
         if key not in schema:
             raise ConfigError(
@@ -236,7 +246,7 @@ def _check_table(
 
 def check_name(kind: str, name: str) -> None:
     if not _NAME.fullmatch(name):
-        raise ConfigError(f"The {kind} name {name!r} is not valid — {NAME_HINT}.")
+        raise ConfigError(f"The {kind} name {shown(name)} is not valid — {NAME_HINT}.")
 
 
 def _named(path: Path, kind: str, tables: Any) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -47,6 +47,7 @@ PRINCIPAL_KEY = "x_principal_arn"
 LOCK_TIMEOUT = 10.0
 EDIT_ATTEMPTS = 5  # re-reads when a writer that takes no lock changes the file under us
 SETTLE_NS = 100_000_000  # a foreign write younger than this may still be in progress
+SETTLE_EMPTY_NS = 2_000_000_000  # the same for a file someone just emptied
 SETTLE_STEP = 0.05
 SETTLE_MAX_STEPS = 100
 ROOM = 4096  # bytes beyond the current file a write needs: one managed section
@@ -112,6 +113,7 @@ class CredentialsFile:
         if text is not None:
             self._splice(text, profile, None, force, role=None)
         target = Path(os.path.realpath(self.path))
+        _refuse_dangling_link(self.path, target)
         with os_errors_as(CredentialsFileError, self.path):
             _refuse_read_only(target, self.path, force)
             if target.parent.exists():  # else the write makes it (~/.aws, 0700)
@@ -156,6 +158,7 @@ class CredentialsFile:
         self, change: Callable[[_Text | None], _Text | None], force: bool | None
     ) -> bool:
         target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
+        _refuse_dangling_link(self.path, target)
         _refuse_read_only(target, self.path, force)
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True)
@@ -170,10 +173,12 @@ class CredentialsFile:
                     if new is None:
                         return False
                     try:
-                        atomic_write(target, new.encode(), unchanged=partial(_same, target, before))
+                        written = atomic_write(
+                            target, new.encode(), unchanged=partial(_same, target, before)
+                        )
                     except FileChanged:
                         continue
-                    ours.write_text(repr(stamp(target)))
+                    ours.write_text(repr(written))
                     return True
         except Timeout:
             raise CredentialsFileError(
@@ -211,9 +216,14 @@ class CredentialsFile:
             )
         existing = updater[profile] if updater.has_section(profile) else None
         if existing is not None and MARKER_KEY not in existing and not force:
+            fix = (
+                "roletray removes only profiles it wrote; delete it by hand if you mean to"
+                if section == ""
+                else "set another profile for this role, or pass --force to replace it"
+            )
             raise CredentialsFileError(
                 f"Profile [{profile}] in {self.path} was not written by roletray; it was left "
-                "untouched — set another profile for this role, or pass --force to replace it."
+                f"untouched — {fix}."
             )
         if section is None or (section == "" and existing is None):
             return text  # only a check, or nothing to remove
@@ -227,6 +237,15 @@ class CredentialsFile:
             )
         _verify(text.body, body, profile, role, self.path)
         return _Text(body, text.newline)
+
+
+def _refuse_dangling_link(path: Path, target: Path) -> None:
+    """A link to nowhere: writing would make folders wherever it points. Say so instead."""
+    if path.is_symlink() and not target.exists():
+        raise CredentialsFileError(
+            f"{path} is a link to {os.readlink(path)}, which does not exist; nothing was "
+            "written — fix the link, or remove it to let roletray create the file."
+        )
 
 
 def _refuse_read_only(target: Path, shown: Path, force: bool | None) -> None:
@@ -273,7 +292,10 @@ def _settled(target: Path, ours: Path) -> tuple[int, int, int] | None:
     for _ in range(SETTLE_MAX_STEPS):
         if current is None or repr(current) == last_ours:
             return current
-        if time.time_ns() - current[2] > SETTLE_NS:
+        # An emptied file is most likely a truncate-then-write in progress whose write a
+        # loaded machine delays: give that one longer than a file with content.
+        settle = SETTLE_EMPTY_NS if current[1] == 0 else SETTLE_NS
+        if time.time_ns() - current[2] > settle:
             return current
         time.sleep(SETTLE_STEP)
         current = stamp(target)

@@ -123,8 +123,15 @@ class Engine:
         self._config = self.store.put_role(role)
         return self._config.roles[role.name]
 
-    def remove_role(self, name: str) -> None:
+    def remove_role(self, name: str) -> bool:
+        """Forget a role and clear the profile it wrote (else nothing would know it any more,
+        and `clear` could not reach it); True when a profile was removed. A credentials
+        file that cannot be edited stops it before anything changes."""
+        profile = self.config.role(name).target_profile
+        ours = profile in self.credentials.managed_profiles()  # a foreign section stays as is
+        cleared = ours and self.credentials.remove_profile(profile)
         self._config = self.store.remove_role(name)
+        return cleared
 
     # -- sessions ------------------------------------------------------------
     def assume(self, name: str, mfa_code: str | None = None, force: bool = False) -> RoleStatus:
@@ -142,6 +149,11 @@ class Engine:
         )
         if role.mfa_serial:
             request = replace(request, mfa_code=self._mfa_code(role, mfa_code))
+        elif mfa_code is not None:
+            raise PromptError(
+                f"Role {role.name} has no MFA device (mfa_serial) — drop --mfa-code, or set "
+                f"--mfa-serial with `roletray roles add {role.name} …`; nothing was changed."
+            )
         self.credentials.check_writable(role.target_profile, force)  # fail before the network
         key = LongLivedKey(keyset.name, keyset.access_key_id, self.keystore.get(keyset.name))
         log.debug(
