@@ -10,6 +10,7 @@ APT_PACKAGES=(
   xvfb x11-utils xdotool imagemagick fonts-dejavu-core trayer dunst libnotify-bin xclip  # a desktop
   haskell-gtk-sni-tray-utils  # a StatusNotifierItem tray host (how KDE and GNOME show icons)
   python3-tk  # Tk for the portable MFA dialog
+  zsh fish  # shell completion is tested in each shell (bash is already there)
   gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libgirepository1.0-dev libcairo2-dev
   pkg-config gcc python3-dev  # building PyGObject for pystray's AppIndicator backend
   faketime  # a real wall-clock jump for the sleep/wake test

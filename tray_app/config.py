@@ -365,6 +365,17 @@ class ConfigStore:
             )
         return self._change(lambda doc: doc["keys"].pop(name))
 
+    def put_setting(self, key: str, value: object) -> Config:
+        def put(doc: tomlkit.TOMLDocument) -> None:
+            if "settings" not in doc:
+                doc["settings"] = tomlkit.table()
+            doc["settings"][key] = value
+
+        return self._change(put)
+
+    def remove_setting(self, key: str) -> Config:
+        return self._change(lambda doc: doc.get("settings", {}).pop(key, None))
+
     def remove_role(self, name: str) -> Config:
         self.load().role(name)
         return self._change(lambda doc: doc["roles"].pop(name))

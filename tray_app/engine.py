@@ -14,9 +14,10 @@ from __future__ import annotations
 import getpass
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from tray_app.atomicfile import stamp
 from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, check_name
@@ -122,6 +123,24 @@ class Engine:
     def add_role(self, role: Role) -> Role:
         self._config = self.store.put_role(role)
         return self._config.roles[role.name]
+
+    def edit_role(
+        self, name: str, changes: Mapping[str, Any], unset: Iterable[str] = ()
+    ) -> tuple[Role, bool]:
+        """Change some fields (``unset`` ones go back to their defaults), keep the rest.
+
+        A changed profile takes the role's temporary credentials out of the old one (it
+        would be left for nothing to manage); True as the second value when it did.
+        """
+        before = self.config.role(name)
+        defaults = {f.name: f.default for f in fields(Role)}
+        role = replace(before, **{**{key: defaults[key] for key in unset}, **changes})
+        self._config = self.store.put_role(role)  # validated before anything else changes
+        old = before.target_profile
+        moved = old != role.target_profile and old in self.credentials.managed_profiles()
+        if moved:
+            self.credentials.remove_profile(old)
+        return self._config.roles[name], moved
 
     def remove_role(self, name: str) -> bool:
         """Forget a role and clear the profile it wrote (else nothing would know it any more,

@@ -1,0 +1,101 @@
+"""The `roletray` command: a thin shell over the engine, one module per verb group.
+
+Kept light on purpose: no pystray/PIL import here (``import pystray`` fails
+without a display) and boto3 only once a verb calls STS. Every failure is one
+line on stderr and a non-zero exit; ``--verbose`` adds detail, never secrets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tray_app import __version__
+from tray_app.cli import completion, keys, roles, sessions, settings
+from tray_app.cli.common import Handler
+from tray_app.errors import RoleTrayError
+from tray_app.logs import setup_logging
+from tray_app.platform.signals import QuitSignal
+
+log = logging.getLogger("tray_app")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    handler: Handler = getattr(args, "handler", run_tray)
+    try:
+        return handler(args)
+    except RoleTrayError as exc:
+        print(f"roletray: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `roletray status | head -1`: the reader left; say nothing more, to nobody.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (KeyboardInterrupt, QuitSignal) as exc:
+        number = exc.args[0] if isinstance(exc, QuitSignal) else 2
+        print("roletray: interrupted; nothing more was changed.", file=sys.stderr)
+        return 128 + number
+    except Exception as exc:  # a bug: one line, the traceback only when asked for
+        log.debug("unexpected failure", exc_info=True)
+        print(
+            f"roletray: unexpected {type(exc).__name__} — run with --verbose and report it.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def main_gui() -> int:
+    """``roletrayw``: the tray with no console window (Windows' pythonw, a login item).
+
+    There is no terminal to print to, so output and errors go to roletray.log in
+    the user log dir; closing no console can kill the tray.
+    """
+    import platformdirs
+
+    folder = Path(platformdirs.user_log_dir("roletray", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "roletray.log").open("a", encoding="utf-8") as log_file:
+        if sys.stdout is None or sys.stderr is None or not sys.stderr.isatty():
+            sys.stdout = sys.stderr = log_file
+        return main(sys.argv[1:])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roletray",
+        description="Assume AWS IAM roles into named profiles; long-lived keys stay in the "
+        "OS keyring. With no command, starts the tray.",
+    )
+    parser.add_argument("--version", action="version", version=f"roletray {__version__}")
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: $ROLETRAY_CONFIG or the user config dir)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log detail (no secrets)")
+    verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in (keys, roles, sessions, settings, completion):
+        module.add_parsers(verbs)
+    tray = verbs.add_parser("tray", help="start the tray (the default with no command)")
+    tray.set_defaults(handler=run_tray)
+    demo = verbs.add_parser(
+        "demo", help="the tray against a local STS with demo roles (needs roletray[demo])"
+    )
+    demo.set_defaults(handler=run_demo)
+    return parser
+
+
+def run_tray(args: argparse.Namespace) -> int:
+    from tray_app.app import run_tray, tray_engine
+
+    return run_tray(tray_engine(args.config))
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tray_app.demo import run_demo as demo
+
+    return demo()

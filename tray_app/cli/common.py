@@ -1,0 +1,50 @@
+"""What every verb shares: the engine, the config, one table or JSON printer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from tray_app.config import Config, ConfigStore
+from tray_app.credentials_file import format_expiry
+
+if TYPE_CHECKING:
+    from tray_app.engine import Engine
+
+Handler = Callable[[argparse.Namespace], int]
+Verbs = argparse._SubParsersAction
+
+
+def engine_for(args: argparse.Namespace) -> Engine:
+    from tray_app.app import cli_engine
+
+    return cli_engine(args.config)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    return ConfigStore(args.config).load()
+
+
+def emit(args: argparse.Namespace, rows: list[dict], columns: Sequence[str]) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps(rows, indent=2, default=_json_default))
+        return 0
+    if not rows:
+        print("(none)")
+        return 0
+    table = [[c.upper() for c in columns]] + [[str(r.get(c) or "-") for c in columns] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    return 0
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return format_expiry(value)
+    return str(value)

@@ -1,0 +1,81 @@
+"""`roletray keys add|list|remove`: long-lived IAM user keys, the secret in the OS keyring."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from tray_app.cli.common import Verbs, emit, engine_for, load_config
+from tray_app.errors import PromptError
+
+
+def add_parsers(verbs: Verbs) -> None:
+    keys = verbs.add_parser("keys", help="long-lived IAM user keys (secret in the OS keyring)")
+    sub = keys.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    add = sub.add_parser(
+        "add",
+        help="store a key set",
+        description="The secret is read from stdin when it is not a terminal, else from a "
+        "hidden prompt; it is never accepted on the command line.",
+    )
+    add.add_argument("name", help="a name for this key set, e.g. work")
+    add.add_argument("--access-key-id", help="the access key id (AKIA…)")
+    add.add_argument(
+        "--from-env",
+        action="store_true",
+        help="read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment",
+    )
+    add.add_argument("--no-verify", action="store_true", help="skip the GetCallerIdentity check")
+    add.add_argument(
+        "--region",
+        help="where to check the key (default: settings.region); a key of aws-cn or aws-us-gov "
+        "needs a region of its partition, e.g. cn-north-1",
+    )
+    add.set_defaults(handler=cmd_add)
+    lst = sub.add_parser("list", help="list key sets (never secrets)")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.set_defaults(handler=cmd_list)
+    rm = sub.add_parser("remove", help="forget a key set and delete its secret from the keyring")
+    rm.add_argument("name", help="the key set to forget (its secret leaves the keyring)")
+    rm.set_defaults(handler=cmd_remove)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    access_key_id, secret = _key_input(args)
+    keyset = engine_for(args).add_keys(
+        args.name, access_key_id, secret, verify=not args.no_verify, region=args.region
+    )
+    who = f" for {keyset.user_arn}" if keyset.user_arn else " (not verified)"
+    print(f"Stored key set {keyset.name} ({keyset.access_key_id}){who} in the OS keyring.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    keys = load_config(args).keys.values()
+    rows = [
+        {"name": k.name, "access_key_id": k.access_key_id, "user_arn": k.user_arn} for k in keys
+    ]
+    return emit(args, rows, ("name", "access_key_id", "user_arn"))
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    engine_for(args).remove_keys(args.name)
+    print(f"Removed key set {args.name} and its secret from the OS keyring.")
+    return 0
+
+
+def _key_input(args: argparse.Namespace) -> tuple[str, str]:
+    if args.from_env:
+        access_key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
+        secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        if not access_key_id or not secret:
+            raise PromptError(
+                "--from-env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set; nothing "
+                "was stored."
+            )
+        return args.access_key_id or access_key_id, secret
+    if not args.access_key_id:
+        raise PromptError("Pass --access-key-id AKIA… (or --from-env); nothing was stored.")
+    from tray_app.prompt.terminal import read_secret
+
+    return args.access_key_id, read_secret(args.name)

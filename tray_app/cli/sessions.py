@@ -1,0 +1,121 @@
+"""`roletray assume|status|clear`: one role, several, or --all."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tray_app.cli.common import Verbs, emit, engine_for
+from tray_app.errors import ConfigError, RoleTrayError
+from tray_app.sessions import State, format_left
+
+if TYPE_CHECKING:
+    from tray_app.engine import Engine
+
+
+def add_parsers(verbs: Verbs) -> None:
+    assume = verbs.add_parser("assume", help="assume roles and write their profiles")
+    _names(assume, "assume")
+    assume.add_argument("--mfa-code", help="the current 6-digit code (else asked on a terminal)")
+    assume.add_argument(
+        "--force", action="store_true", help="replace a profile roletray did not write"
+    )
+    assume.set_defaults(handler=cmd_assume)
+
+    status = verbs.add_parser("status", help="each role's profile, state and time left")
+    status.add_argument("names", nargs="*", metavar="NAME", help="only these roles (default: all)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=cmd_status)
+
+    clear = verbs.add_parser("clear", help="remove roles' temporary credentials from the file")
+    _names(clear, "clear")
+    clear.set_defaults(handler=cmd_clear)
+
+
+def _names(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"the roles to {verb}")
+    parser.add_argument("--all", action="store_true", help=f"{verb} every role")
+
+
+def chosen(engine: Engine, args: argparse.Namespace) -> list[str]:
+    """The roles named (each checked), or all of them with --all; never none."""
+    config = engine.config
+    if args.all and args.names:
+        raise ConfigError("Give role names or --all, not both.")
+    if args.all:
+        return list(config.roles)
+    if not args.names:
+        raise ConfigError("Name the roles to act on, or pass --all.")
+    for name in args.names:
+        config.role(name)  # an unknown name stops everything before anything changes
+    return list(dict.fromkeys(args.names))
+
+
+def for_each(names: list[str], act: Callable[[str], int]) -> int:
+    """Act on each role; a failure is reported and the rest still run; 1 if any failed."""
+    worst = 0
+    for name in names:
+        try:
+            worst = max(worst, act(name))
+        except RoleTrayError as exc:
+            if len(names) == 1:
+                raise
+            print(f"roletray: {exc}", file=sys.stderr)
+            worst = 1
+    return worst
+
+
+def cmd_assume(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    names = chosen(engine, args)
+    if args.mfa_code and len(names) > 1:
+        raise ConfigError("An MFA code is good for one assume — give --mfa-code with one role.")
+
+    def assume(name: str) -> int:
+        status = engine.assume(name, mfa_code=args.mfa_code, force=args.force)
+        until = (
+            f"{status.expiration.astimezone():%Y-%m-%d %H:%M:%S %Z}" if status.expiration else "?"
+        )
+        if status.state is not State.ACTIVE:  # STS's expiry is already past by our clock
+            print(
+                f"roletray: profile {status.profile} was written, but by this computer's clock "
+                f"it expired at {until} — sync the clock (enable NTP).",
+                file=sys.stderr,
+            )
+            return 1
+        print(
+            f"Profile {status.profile} is ready until {until} "
+            f"({format_left(status.time_left)} left) — use AWS_PROFILE={status.profile}."
+        )
+        return 0
+
+    return for_each(names, assume)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    wanted = set(args.names)
+    for name in wanted:
+        engine.config.role(name)
+    rows = [
+        s.as_json() if args.json else {**s.as_json(), "left": format_left(s.time_left)}
+        for s in engine.status()
+        if not wanted or s.role in wanted
+    ]
+    return emit(args, rows, ("role", "profile", "state", "expiration", "left"))
+
+
+def cmd_clear(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+
+    def clear(name: str) -> int:
+        profile = engine.config.role(name).target_profile
+        if engine.clear(name):
+            print(f"Removed profile {profile} from {engine.credentials.path}.")
+        else:
+            print(f"Profile {profile} had no credentials in {engine.credentials.path}.")
+        return 0
+
+    return for_each(chosen(engine, args), clear)
