@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +185,88 @@ def test_a_reader_that_leaves_early_is_no_crash(ready: tuple[Home, object, str])
         err = proc.stderr.read()
         assert proc.wait(120) == 1
     assert err == b"", err
+
+
+@pytest.fixture
+def immutable(ready: tuple[Home, object, str]) -> Iterator[Path]:
+    home = ready[0]
+    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
+    home.credentials.write_bytes(FOREIGN)
+    if subprocess.run(["chattr", "+i", str(home.credentials)], capture_output=True).returncode:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        yield home.credentials
+    finally:
+        subprocess.run(["chattr", "-i", str(home.credentials)], check=False)
+
+
+def test_an_immutable_file_is_refused_before_sts_even_when_forced(
+    ready: tuple[Home, object, str], immutable: Path, proxy: FaultProxy
+) -> None:
+    home = ready[0]
+    for args in (("assume", "app"), ("assume", "app", "--force"), ("clear", "app")):
+        result = home.roletray(*args)
+        assert result.returncode == 1, args
+        assert f"{immutable} is marked immutable or append-only" in result.stderr, result.stderr
+        assert f"chattr -i -a {immutable}" in result.stderr
+    assert immutable.read_bytes() == FOREIGN
+    assert proxy.faults.actions.count("AssumeRole") == 0
+
+
+def as_nobody(home: Home, shared: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """roletray run as another, unprivileged user (root would bypass every permission)."""
+    env = {
+        **home.env,
+        "HOME": str(shared),
+        "ROLETRAY_CONFIG": str(shared / "config" / "config.toml"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(shared / ".aws" / "credentials"),
+    }
+    return subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
+         sys.executable, "-m", "tray_app", *args],
+        env=env, capture_output=True, text=True, timeout=60, cwd=shared,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def shared(ready: tuple[Home, object, str]) -> Iterator[Path]:
+    """A home for nobody whose ~/.aws and config folder belong to root (0755)."""
+    if not shutil.which("setpriv"):
+        pytest.skip("needs setpriv (util-linux)")
+    folder = Path(tempfile.mkdtemp(prefix="roletray-nobody-"))
+    try:
+        os.chmod(folder, 0o755)
+        for sub in (".aws", "config"):
+            (folder / sub).mkdir(mode=0o755)
+        shutil.copy(ready[0].config, folder / "config" / "config.toml")
+        (folder / ".aws" / "credentials").write_bytes(FOREIGN)
+        for path in (folder / "config" / "config.toml", folder / ".aws" / "credentials"):
+            os.chown(path, NOBODY, NOBODY)
+        probe = as_nobody(ready[0], folder, "--version")
+        if probe.returncode != 0:
+            pytest.skip(f"python cannot run as nobody here: {probe.stderr.strip()[:200]}")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_folders_the_user_may_not_write_are_one_sentence_before_sts(
+    ready: tuple[Home, object, str], shared: Path, proxy: FaultProxy
+) -> None:
+    home, _, arn = ready
+    assumed = as_nobody(home, shared, "assume", "app")
+    credentials = shared / ".aws" / "credentials"
+    assert assumed.returncode == 1
+    assert assumed.stderr.strip() == (
+        f"roletray: Cannot write {credentials}: permission was denied — check the owner and "
+        "permissions of the file and its folder; the file was not changed."
+    )
+    assert credentials.read_bytes() == FOREIGN
+    assert proxy.faults.actions.count("AssumeRole") == 0
+
+    config = shared / "config" / "config.toml"
+    before = config.read_bytes()
+    added = as_nobody(home, shared, "roles", "add", "more", "--role-arn", arn, "--keys", "work")
+    assert added.returncode == 1
+    assert f"Cannot write {config}: permission was denied" in added.stderr
+    assert "unexpected" not in added.stderr and config.read_bytes() == before

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,6 +86,31 @@ def _keep_owner(tmp: str, old: os.stat_result | None) -> None:
         # Root can give it back; anyone else cannot, and then owns the new file.
         with contextlib.suppress(PermissionError):
             os.chown(tmp, old.st_uid, old.st_gid)
+
+
+# Linux inode flags (FS_IOC_GETFLAGS): no rename over, no write to, even for root.
+_FS_IOC_GETFLAGS, _FS_IMMUTABLE_FL, _FS_APPEND_FL = 0x80086601, 0x10, 0x20
+
+
+def is_immutable(path: Path) -> bool:
+    """True for a file marked immutable or append-only (`chattr +i` / `+a`) on Linux."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import array
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags, True)
+        return bool(flags[0] & (_FS_IMMUTABLE_FL | _FS_APPEND_FL))
+    except OSError:  # a file system without inode flags
+        return False
+    finally:
+        os.close(fd)
 
 
 def check_room(path: Path, size: int) -> None:

@@ -35,6 +35,7 @@ from tray_app.atomicfile import (
     FileChanged,
     atomic_write,
     check_room,
+    is_immutable,
     os_errors_as,
     remove_stale_temps,
     stamp,
@@ -249,7 +250,8 @@ def _refuse_dangling_link(path: Path, target: Path) -> None:
 
 
 def _refuse_read_only(target: Path, shown: Path, force: bool | None) -> None:
-    """A file its owner made read-only is theirs to open up, unless --force.
+    """A file its owner made read-only is theirs to open up, unless --force; an
+    immutable one cannot be replaced at all (rename fails with EPERM, even for root).
 
     ``force`` None: the caller (``clear``) has no --force to offer.
     """
@@ -257,6 +259,11 @@ def _refuse_read_only(target: Path, shown: Path, force: bool | None) -> None:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         return
+    if is_immutable(target):
+        raise CredentialsFileError(
+            f"{shown} is marked immutable or append-only (chattr +i/+a); it was left untouched "
+            f"— remove the mark (sudo chattr -i -a {shown}) if roletray should write it."
+        )
     if not mode & stat.S_IWUSR and not force:
         also = "" if force is None else " or pass --force to write it and keep its mode"
         raise CredentialsFileError(
