@@ -115,13 +115,18 @@ def test_a_full_disk_under_the_config_file(
 NOBODY = 65534
 
 
+def write_foreign(home: Home) -> None:
+    """The user's own credentials file: profiles roletray did not write."""
+    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
+    home.credentials.write_bytes(FOREIGN)
+
+
 def test_the_file_keeps_its_owner_and_group_when_root_writes_it(
     ready: tuple[Home, object, str], proxy: FaultProxy
 ) -> None:
     """`sudo -E roletray assume`: the user's file must stay the user's."""
     home = ready[0]
-    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
-    home.credentials.write_bytes(FOREIGN)
+    write_foreign(home)
     os.chown(home.credentials, NOBODY, NOBODY)
     os.chmod(home.credentials, 0o600)
     result = home.roletray("assume", "app")
@@ -135,8 +140,7 @@ def test_a_read_only_file_is_refused_before_sts_unless_forced(
     ready: tuple[Home, object, str], proxy: FaultProxy
 ) -> None:
     home = ready[0]
-    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
-    home.credentials.write_bytes(FOREIGN)
+    write_foreign(home)
     os.chmod(home.credentials, 0o400)
     refused = home.roletray("assume", "app")
     assert refused.returncode == 1
@@ -190,8 +194,7 @@ def test_a_reader_that_leaves_early_is_no_crash(ready: tuple[Home, object, str])
 @pytest.fixture
 def immutable(ready: tuple[Home, object, str]) -> Iterator[Path]:
     home = ready[0]
-    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
-    home.credentials.write_bytes(FOREIGN)
+    write_foreign(home)
     if subprocess.run(["chattr", "+i", str(home.credentials)], capture_output=True).returncode:
         pytest.skip("this file system has no immutable flag")
     try:

@@ -50,7 +50,7 @@ def atomic_write(
         old: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
         old = None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             # mkstemp already creates 0600; chmod covers a wider requested mode.
@@ -69,6 +69,11 @@ def atomic_write(
         raise
     _fsync_dir(path.parent)
     return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new 0600 temp file in ``path``'s folder, named so remove_stale_temps finds it."""
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
 
 
 def kept_mode(old: os.stat_result | None, mode: int) -> int:
@@ -119,7 +124,7 @@ def check_room(path: Path, size: int) -> None:
     Called before a network call whose result would be lost if the write failed:
     a full disk, a read-only file system or a folder we may not write to.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(b"\0" * size)
@@ -174,8 +179,6 @@ def os_errors_as(kind: type[RoleTrayError], path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if isinstance(exc, RoleTrayError):
-            raise
         cause, fix = describe_os_error(exc)
         raise kind(f"Cannot write {path}: {cause} — {fix}; the file was not changed.") from None
 

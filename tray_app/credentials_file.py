@@ -114,9 +114,8 @@ class CredentialsFile:
         if text is not None:
             self._splice(text, profile, None, force, role=None)
         target = Path(os.path.realpath(self.path))
-        _refuse_dangling_link(self.path, target)
         with os_errors_as(CredentialsFileError, self.path):
-            _refuse_read_only(target, self.path, force)
+            _refuse_unwritable(self.path, target, force)
             if target.parent.exists():  # else the write makes it (~/.aws, 0700)
                 check_room(target, len(text.encode()) + ROOM if text else ROOM)
 
@@ -159,8 +158,7 @@ class CredentialsFile:
         self, change: Callable[[_Text | None], _Text | None], force: bool | None
     ) -> bool:
         target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
-        _refuse_dangling_link(self.path, target)
-        _refuse_read_only(target, self.path, force)
+        _refuse_unwritable(self.path, target, force)
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True)
         lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
@@ -240,21 +238,18 @@ class CredentialsFile:
         return _Text(body, text.newline)
 
 
-def _refuse_dangling_link(path: Path, target: Path) -> None:
-    """A link to nowhere: writing would make folders wherever it points. Say so instead."""
-    if path.is_symlink() and not target.exists():
+def _refuse_unwritable(shown: Path, target: Path, force: bool | None) -> None:
+    """Refuse, with the fix, a file roletray must not or cannot replace.
+
+    A link to nowhere (writing would make folders wherever it points); a file marked
+    immutable (rename fails with EPERM, even for root); a file its owner made
+    read-only, unless --force. ``force`` None: the caller (``clear``) has no --force.
+    """
+    if shown.is_symlink() and not target.exists():
         raise CredentialsFileError(
-            f"{path} is a link to {os.readlink(path)}, which does not exist; nothing was "
+            f"{shown} is a link to {os.readlink(shown)}, which does not exist; nothing was "
             "written — fix the link, or remove it to let roletray create the file."
         )
-
-
-def _refuse_read_only(target: Path, shown: Path, force: bool | None) -> None:
-    """A file its owner made read-only is theirs to open up, unless --force; an
-    immutable one cannot be replaced at all (rename fails with EPERM, even for root).
-
-    ``force`` None: the caller (``clear``) has no --force to offer.
-    """
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:

@@ -137,20 +137,22 @@ class Engine:
         role = replace(before, **{**{key: defaults[key] for key in unset}, **changes})
         self._config = self.store.put_role(role)  # validated before anything else changes
         old = before.target_profile
-        moved = old != role.target_profile and old in self.credentials.managed_profiles()
-        if moved:
-            self.credentials.remove_profile(old)
+        moved = old != role.target_profile and self._clear_if_ours(old)
         return self._config.roles[name], moved
 
     def remove_role(self, name: str) -> bool:
         """Forget a role and clear the profile it wrote (else nothing would know it any more,
         and `clear` could not reach it); True when a profile was removed. A credentials
         file that cannot be edited stops it before anything changes."""
-        profile = self.config.role(name).target_profile
-        ours = profile in self.credentials.managed_profiles()  # a foreign section stays as is
-        cleared = ours and self.credentials.remove_profile(profile)
+        cleared = self._clear_if_ours(self.config.role(name).target_profile)
         self._config = self.store.remove_role(name)
         return cleared
+
+    def _clear_if_ours(self, profile: str) -> bool:
+        """Remove ``profile`` if roletray wrote it (a foreign section stays as is)."""
+        return profile in self.credentials.managed_profiles() and (
+            self.credentials.remove_profile(profile)
+        )
 
     # -- sessions ------------------------------------------------------------
     def assume(self, name: str, mfa_code: str | None = None, force: bool = False) -> RoleStatus:

@@ -78,9 +78,8 @@ class BotoSts:
 
     def __init__(self, limits: Limits | None = None, endpoint_url: str | None = None) -> None:
         self.limits = limits or Limits()
-        self.endpoint_url = (
-            endpoint_url  # None: botocore's regional endpoint (or AWS_ENDPOINT_URL_STS)
-        )
+        # None: botocore's regional endpoint (or AWS_ENDPOINT_URL_STS).
+        self.endpoint_url = endpoint_url
 
     def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials:
         params: dict[str, Any] = {

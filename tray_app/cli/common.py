@@ -28,6 +28,11 @@ def load_config(args: argparse.Namespace) -> Config:
     return ConfigStore(args.config).load()
 
 
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """``--json``, which ``emit`` reads."""
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 def emit(args: argparse.Namespace, rows: list[dict], columns: Sequence[str]) -> int:
     if getattr(args, "json", False):
         print(json.dumps(rows, indent=2, default=_json_default))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tray_app.cli.common import Verbs, emit, engine_for, load_config
+from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for, load_config
 from tray_app.errors import PromptError
 
 
@@ -33,7 +33,7 @@ def add_parsers(verbs: Verbs) -> None:
     )
     add.set_defaults(handler=cmd_add)
     lst = sub.add_parser("list", help="list key sets (never secrets)")
-    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(lst)
     lst.set_defaults(handler=cmd_list)
     rm = sub.add_parser("remove", help="forget a key set and delete its secret from the keyring")
     rm.add_argument("name", help="the key set to forget (its secret leaves the keyring)")

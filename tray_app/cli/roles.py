@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tray_app.cli.common import Verbs, emit, engine_for, load_config
+from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for, load_config
 from tray_app.config import DEFAULT_DURATION, Role
 
 UNSETTABLE = ("profile", "session_name", "external_id", "mfa_serial", "region", "group")
@@ -42,7 +42,7 @@ def add_parsers(verbs: Verbs) -> None:
     edit.set_defaults(handler=cmd_edit)
 
     lst = sub.add_parser("list", help="list roles")
-    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(lst)
     lst.set_defaults(handler=cmd_list)
     rm = sub.add_parser("remove", help="forget a role and remove its temporary credentials")
     rm.add_argument("name", help="the role to forget (its profile is removed too)")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tray_app.cli.common import Verbs, emit, engine_for
+from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for
 from tray_app.errors import ConfigError, RoleTrayError
 from tray_app.sessions import State, format_left
 
@@ -26,7 +26,7 @@ def add_parsers(verbs: Verbs) -> None:
 
     status = verbs.add_parser("status", help="each role's profile, state and time left")
     status.add_argument("names", nargs="*", metavar="NAME", help="only these roles (default: all)")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(status)
     status.set_defaults(handler=cmd_status)
 
     clear = verbs.add_parser("clear", help="remove roles' temporary credentials from the file")

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from tray_app.cli.common import Verbs, emit, load_config
+from tray_app.cli.common import Verbs, add_json_flag, emit, load_config
 from tray_app.config import SETTINGS_FIELDS, ConfigStore, Settings
 from tray_app.errors import ConfigError
 
@@ -18,7 +18,7 @@ def add_parsers(verbs: Verbs) -> None:
     sub = settings.add_subparsers(title="commands", metavar="COMMAND")
     settings.set_defaults(handler=cmd_list, json=False)
     lst = sub.add_parser("list", help="every setting and its value (the default)")
-    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(lst)
     lst.set_defaults(handler=cmd_list)
     get = sub.add_parser("get", help="print one setting's value")
     get.add_argument("key", choices=sorted(SETTINGS_FIELDS), metavar="KEY", help="the setting")

@@ -45,12 +45,15 @@ class DesktopNotifierDriver:
         """desktop-notifier connects on first send; find out now, not at the first failure."""
         future = asyncio.run_coroutine_threadsafe(_service_present(), self._loop)
         try:
-            present, why = future.result(PROBE_TIMEOUT), f"{SERVICE} has no owner on the bus"
+            present = future.result(PROBE_TIMEOUT)
         except Exception as exc:  # no session bus, or it does not answer
-            present, why = False, f"the session bus is unreachable: {type(exc).__name__}"
+            self.close()
+            raise RuntimeError(
+                f"no notification service (the session bus is unreachable: {type(exc).__name__})"
+            ) from None
         if not present:
             self.close()
-            raise RuntimeError(f"no notification service ({why})")
+            raise RuntimeError(f"no notification service ({SERVICE} has no owner on the bus)")
 
     def notify(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
         from desktop_notifier import Button as DnButton

@@ -34,7 +34,6 @@ class DarwinBridge:
         self._helper = app_helper
         self._signals = mach_signals
         self._appkit = appkit
-        self.installed_signals: list[int] = []
         self._observer: object = None
 
     def attach(self, icon: Any) -> None:
@@ -49,7 +48,6 @@ class DarwinBridge:
     def _install(self, quit: UiCall) -> None:
         for number in QUIT_SIGNALS:
             self._signals.signal(number, lambda *_: quit())
-            self.installed_signals.append(number)
         center = self._appkit.NSWorkspace.sharedWorkspace().notificationCenter()
         self._observer = center.addObserverForName_object_queue_usingBlock_(
             POWER_OFF, None, None, lambda _note: quit()

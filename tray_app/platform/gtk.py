@@ -29,7 +29,6 @@ class GtkBridge:
         from gi.repository import GLib
 
         self._glib = GLib
-        self.installed_signals: list[int] = []
         self._session: SessionClient | None = None
 
     def attach(self, icon: Any) -> None:
@@ -55,7 +54,6 @@ class GtkBridge:
 
         for number in QUIT_SIGNALS:
             self._glib.unix_signal_add(self._glib.PRIORITY_HIGH, number, handler)
-            self.installed_signals.append(number)
         self._session = watch_session_end(quit)
 
     def finished(self) -> None:

@@ -10,15 +10,14 @@ QUIT_SIGNALS: tuple[int, ...] = tuple(
 )
 
 
-def install_python_handlers(quit: Callable[[], None]) -> list[int]:
-    """Python-level handlers (run when the main thread next runs Python)."""
-
-    def handler(_signum: int, _frame: object) -> None:
-        quit()
-
+def _on_quit_signals(handler: Callable[[int, object], None]) -> None:
     for number in QUIT_SIGNALS:
         signal.signal(number, handler)
-    return list(QUIT_SIGNALS)
+
+
+def install_python_handlers(quit: Callable[[], None]) -> None:
+    """Python-level handlers (run when the main thread next runs Python)."""
+    _on_quit_signals(lambda _signum, _frame: quit())
 
 
 class QuitSignal(BaseException):
@@ -31,5 +30,4 @@ def raise_on_quit_signals() -> None:
     def handler(signum: int, _frame: object) -> None:
         raise QuitSignal(signum)
 
-    for number in QUIT_SIGNALS:
-        signal.signal(number, handler)
+    _on_quit_signals(handler)

@@ -28,7 +28,7 @@ class Observer:
         self._lock = threading.Lock()
         self._state: dict[str, Any] = {
             "generation": 0, "menu": [], "icon": "", "title": "", "menu_open": False,
-            "actions": [], "quiet_until": 0.0, "notices": "",
+            "actions": [], "quiet_until": 0.0,
         }  # fmt: skip
 
     @classmethod
@@ -61,7 +61,7 @@ class Observer:
 
 
 def _item(item: Item) -> dict[str, Any]:
-    if item is SEPARATOR or item == SEPARATOR:
+    if item == SEPARATOR:
         return {"separator": True}
     return {
         "label": item.label,
