@@ -122,7 +122,7 @@ def test_several_roles_or_all_in_one_command(
         (("assume", "app", "--all"), "not both"),
         (("assume",), "Name the roles"),
         (("assume", "app", "nope"), "nope"),
-        (("assume", "app", "other", "--mfa-code", "123456"), "good for one assume"),
+        (("assume", "app", "other", "--mfa-code", "123456"), "Role app has no MFA device"),
     ]:
         result = home.roletray(*args)
         assert result.returncode == 1 and phrase in result.stderr, (args, result.stderr)

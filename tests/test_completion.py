@@ -28,7 +28,7 @@ keys = "client"
 """
 # (the words typed, then the word being completed) → what must be offered, and not
 CASES = [
-    ((), "", {"assume", "roles", "keys", "settings", "completion", "--config"}, {"prod-admin"}),
+    ((), "", {"assume", "roles", "keys", "mfa", "settings", "completion", "--config"}, {"work"}),
     (("assume",), "", {"prod-admin", "staging", "--all", "--mfa-code"}, {"work"}),
     (("assume",), "st", {"staging"}, {"prod-admin"}),
     (("--config", "x.toml", "clear"), "", {"prod-admin", "--all"}, set()),
@@ -36,6 +36,9 @@ CASES = [
     (("roles", "edit", "staging", "--duration", "900"), "--", {"--unset", "--region"}, set()),
     (("roles", "add", "x", "--keys"), "", {"work", "client"}, {"prod-admin", "--role-arn"}),
     (("keys", "remove"), "", {"work", "client"}, {"staging"}),
+    (("mfa",), "", {"status", "clear"}, {"work"}),
+    (("mfa", "clear"), "", {"work", "client"}, {"staging"}),
+    (("roles", "add", "x", "--mfa-strategy"), "", {"direct", "session"}, {"work"}),
     (("settings", "set"), "warn", {"warn_before"}, {"region"}),
     (("completion",), "", {"bash", "zsh", "fish"}, set()),
 ]

@@ -12,8 +12,9 @@ from tray_app.config import ConfigStore, KeySet, Role
 from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
 from tray_app.engine import Engine
 from tray_app.errors import CredentialsFileError, PromptError, StsError
+from tray_app.mfa import MfaCodes
 from tray_app.sessions import State, format_left
-from tray_app.sts import AssumeRequest, LongLivedKey
+from tray_app.sts import AssumeRequest, SigningKey
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 ARN = "arn:aws:iam::123456789012:role/Admin"
@@ -26,6 +27,9 @@ class MemoryKeystore:
     def get(self, name: str) -> str:
         return self.secrets[name]
 
+    def find(self, name: str) -> str | None:
+        return self.secrets.get(name)
+
     def set(self, name: str, secret: str) -> None:
         self.secrets[name] = secret
 
@@ -35,10 +39,10 @@ class MemoryKeystore:
 
 @dataclass
 class FakeSts:
-    calls: list[tuple[LongLivedKey, AssumeRequest]] = field(default_factory=list)
+    calls: list[tuple[SigningKey, AssumeRequest]] = field(default_factory=list)
     fail: Exception | None = None
 
-    def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials:
+    def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials:
         self.calls.append((key, request))
         if self.fail:
             raise self.fail
@@ -48,7 +52,7 @@ class FakeSts:
             f"arn:aws:sts::123456789012:assumed-role/Admin/{request.session_name}",
         )  # fmt: skip
 
-    def caller_identity(self, key: LongLivedKey, region: str) -> str:
+    def caller_identity(self, key: SigningKey, region: str) -> str:
         return "arn:aws:iam::123456789012:user/alice"
 
 
@@ -95,10 +99,10 @@ def test_mfa_prompt_is_asked_and_its_code_checked(engine: tuple[Engine, FakeSts]
     eng.add_role(Role("mfa", ARN, "work", mfa_serial="arn:aws:iam::123456789012:mfa/alice"))
     with pytest.raises(PromptError, match="needs an MFA code"):
         eng.assume("mfa")
-    eng.mfa_prompt = lambda role: " 654321 "
+    eng.mfa = MfaCodes(lambda settings: lambda role: " 654321 ")
     eng.assume("mfa")
     assert sts.calls[-1][1].mfa_code == "654321"
-    eng.mfa_prompt = lambda role: "abc"
+    eng.mfa = MfaCodes(lambda settings: lambda role: "abc")
     with pytest.raises(PromptError, match="6 digits"):
         eng.assume("mfa")
 

@@ -22,6 +22,7 @@ from tray_app.app import build_engine
 from tray_app.config import ConfigStore
 from tray_app.credentials_file import CredentialsFile
 from tray_app.keystore import OsKeystore
+from tray_app.mfa import MfaCodes
 from tray_app.sts import Limits
 from tray_app.tray.controller import Controller
 
@@ -129,7 +130,8 @@ def test_every_fault_reaches_the_tray_as_a_notification_and_the_tray_goes_on(
     engine = build_engine(
         ConfigStore(matrix_home.config), CredentialsFile(matrix_home.credentials), OsKeystore()
     )
-    engine.mfa_prompt = lambda role: "123456"
+    # The proxy accepts one code; a 1 ms TOTP step lets the gate take it again and again.
+    engine.mfa = MfaCodes(lambda settings: lambda role: "123456", step=0.001)
     notifier = RecordingNotifier()
     controller = Controller(engine, notifier)
     try:

@@ -21,7 +21,7 @@ from tests.harness.fault_proxy import FaultProxy
 from tests.test_cli_real import add_keys
 from tray_app import partitions
 from tray_app.config import Config, Role, Settings
-from tray_app.sts import BotoSts, LongLivedKey
+from tray_app.sts import BotoSts, SigningKey
 
 CN_ROLE = "arn:aws-cn:iam::123456789012:role/Admin"
 GOV_ROLE = "arn:aws-us-gov:iam::123456789012:role/Admin"
@@ -67,7 +67,7 @@ def test_botocore_sends_that_region_to_its_partitions_sts(
 ) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    key = LongLivedKey("work", "AKIAFAKEFAKEFAKEFAKE", "secret")
+    key = SigningKey("work", "AKIAFAKEFAKEFAKEFAKE", "secret")
     assert BotoSts()._client(key, region).meta.endpoint_url == host
 
 

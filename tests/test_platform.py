@@ -42,7 +42,7 @@ from tray_app.platform.windows import (
     WM_ROLETRAY_CALL,
     WindowsBridge,
 )
-from tray_app.prompt import dialog, tk
+from tray_app.prompt import dialogs, osascript, tk
 from tray_app.tray.controller import Controller
 from tray_app.tray.ui import TrayUI
 
@@ -299,9 +299,9 @@ def test_windows_credential_locker_limit_is_checked_before_storing() -> None:
 
 # -- prompts -------------------------------------------------------------------------
 def test_osascript_gets_the_question_as_an_argument_never_as_script_text() -> None:
-    command = next(c for c in dialog.commands(ROLE) if c[0] == "osascript")
+    command = osascript.command(ROLE)
     script = " ".join(command[1:-1])
-    assert command[-1] == dialog.question(ROLE), "the question is the last argument"
+    assert command[-1] == dialogs.question(ROLE), "the question is the last argument"
     assert "mfa/a" not in script and "item 1 of argv" in script
     assert "with hidden answer" in script
 
@@ -309,7 +309,7 @@ def test_osascript_gets_the_question_as_an_argument_never_as_script_text() -> No
 def test_the_tk_prompt_runs_in_its_own_process_with_no_code_in_argv() -> None:
     command = tk.command(ROLE)
     assert command[:3] == [sys.executable, "-m", "tray_app.prompt.tk"]
-    assert command[3:] == ["prod", dialog.question(ROLE)]
+    assert command[3:] == ["prod", dialogs.question(ROLE)]
 
 
 # -- entry points and the choice of bridge -------------------------------------------

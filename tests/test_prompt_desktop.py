@@ -15,7 +15,7 @@ import pytest
 from tests.harness.desktop import Desktop, wait_for
 from tray_app.config import Role
 from tray_app.errors import PromptError
-from tray_app.prompt import tk
+from tray_app.prompt import dialogs
 
 pytestmark = pytest.mark.real
 pytest.importorskip("tkinter", reason="needs python3-tk: run tests/run.sh")
@@ -29,7 +29,7 @@ def ask_in_background() -> tuple[threading.Thread, list[object]]:
 
     def ask() -> None:
         try:
-            answer.append(tk.ask_mfa_code(ROLE))
+            answer.append(dialogs.driver("tk")(ROLE))
         except PromptError as exc:
             answer.append(exc)
 

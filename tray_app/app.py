@@ -1,10 +1,10 @@
 """Composition: each shell's object graph, built complete in one place.
 
-The CLI gets an engine with the terminal MFA prompt; the tray gets an engine
-with the desktop prompt, a notifier that proved itself, a controller wired to
-wake the UI, and the platform bridge for pystray's backend. Nothing is patched
-in after construction, and nothing here runs at import (pystray and boto3 are
-loaded only when a shell needs them).
+The CLI gets an engine whose MFA prompts suit a terminal; the tray gets one
+whose prompts are dialogs, a notifier that proved itself (MFA status lines such
+as "touch your YubiKey" go to it), a controller wired to wake the UI, and the
+platform bridge for pystray's backend. Nothing here runs at import (pystray
+and boto3 are loaded only when a shell needs them).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from tray_app.config import Config, ConfigStore
 from tray_app.credentials_file import CredentialsFile
 from tray_app.engine import Engine
 from tray_app.keystore import Keystore, OsKeystore
-from tray_app.prompt import get_prompt
+from tray_app.mfa import MfaCodes
+from tray_app.prompt import Tell, choose
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,15 @@ def build_engine(
     store: ConfigStore,
     credentials: CredentialsFile,
     keystore: Keystore,
-    prompt: str = "none",
+    shell: str | None = None,
     sts_endpoint: str | None = None,
+    tell: Tell = log.info,
 ) -> Engine:
-    """The engine with the real STS client, its limits taken from the config's settings."""
+    """The engine with the real STS client, its limits taken from the config's settings.
+
+    ``shell``: "cli" or "tray", whose MFA prompts the config's ``mfa_prompt`` picks
+    from; None asks nobody (a code must be given).
+    """
     from tray_app.sts import BotoSts, Limits
 
     def sts_for(config: Config) -> BotoSts:
@@ -41,15 +47,21 @@ def build_engine(
         limits = Limits.from_settings(settings.sts_timeout, settings.sts_attempts)
         return BotoSts(limits, endpoint_url=sts_endpoint)
 
-    return Engine(store, keystore, sts_for, credentials, mfa_prompt=get_prompt(prompt))
+    mfa = MfaCodes(tell=tell)
+    if shell is not None:
+        mfa.prompt_for = lambda settings: choose(settings, shell, mfa.tell)
+    return Engine(store, keystore, sts_for, credentials, mfa=mfa)
 
 
 def cli_engine(config: Path | None) -> Engine:
-    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "terminal")
+    def tell(line: str) -> None:
+        print(f"roletray: {line}", file=sys.stderr, flush=True)
+
+    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "cli", tell=tell)
 
 
 def tray_engine(config: Path | None) -> Engine:
-    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "desktop")
+    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "tray")
 
 
 def run_tray(engine: Engine, instance: str = "tray") -> int:
@@ -91,6 +103,7 @@ def build_tray(engine: Engine, pystray: Any) -> Any:
         else [lambda: PystrayNotifier.usable(icon, bridge.call_on_ui)]
     )
     notifier = get_notifier("auto", fallbacks)
+    engine.mfa.tell = lambda line: notifier.notify("RoleTray", line)
     log.info("tray backend: %s; notifications: %s (%s)", backend, type(notifier).__name__,
              notifier.where)  # fmt: skip
     wake = threading.Event()

@@ -27,6 +27,13 @@ from tray_app.errors import ConfigError
 APP_NAME = "roletray"
 DEFAULT_REGION = "us-east-1"
 MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 900, 43200, 3600
+# AWS caps a role session assumed with session credentials (GetSessionToken's, or another
+# role's) at one hour, whatever the role's maximum.
+CHAINED_MAX_DURATION = 3600
+MFA_STRATEGIES = ("direct", "session")
+PROMPTS = (
+    "auto", "terminal", "zenity", "kdialog", "osascript", "tk", "ykman", "mfa_process", "none",
+)  # fmt: skip
 
 # Profile names the AWS tools read specially in a credentials file.
 SPECIAL_PROFILES = {
@@ -85,10 +92,23 @@ class Role:
     region: str | None = None
     auto_refresh: bool = False  # re-assume shortly before expiry (tray)
     group: str | None = None  # menu group; default: the account id
+    # direct: a code on every AssumeRole; session: one GetSessionToken with MFA per key set,
+    # kept in the OS keyring, then AssumeRole from it with no prompt (sessions capped at 1 h).
+    mfa_strategy: str = "direct"
 
     @property
     def target_profile(self) -> str:
         return self.profile or self.name
+
+    @property
+    def mfa_session(self) -> bool:
+        """True when this role signs with its key set's cached MFA session."""
+        return bool(self.mfa_serial) and self.mfa_strategy == "session"
+
+    @property
+    def assume_duration(self) -> int:
+        """The DurationSeconds asked for: the 1-hour cap applies from an MFA session."""
+        return min(self.duration, CHAINED_MAX_DURATION) if self.mfa_session else self.duration
 
     @property
     def account(self) -> str:
@@ -108,6 +128,10 @@ class Settings:
     refresh_before: int = 300  # auto-refresh this many seconds before expiry
     clear_on_expiry: bool = False  # remove a session's credentials when it expires
     clear_on_quit: bool = False  # remove every managed profile when the tray quits
+    mfa_prompt: str = "auto"  # which driver asks for MFA codes (auto: the best for this OS)
+    mfa_process: str = ""  # for mfa_prompt = "mfa_process": a command that prints the code
+    ykman_account: str = ""  # for mfa_prompt = "ykman": the OATH account (default: the serial)
+    mfa_session_duration: int = 43200  # GetSessionToken's DurationSeconds (strategy session)
 
 
 @dataclass(frozen=True)
@@ -169,6 +193,13 @@ def _duration(value: Any) -> str | None:
     return None
 
 
+def _one_of(choices: tuple[str, ...]) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"{shown(value)} is not one of {', '.join(choices)}"
+
+    return check
+
+
 def _boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"{shown(value)} is not true or false"
 
@@ -193,6 +224,7 @@ ROLE_FIELDS: dict[str, Check] = {
     "mfa_serial": _text(_MFA_SERIAL, "expected arn:aws:iam::<account>:mfa/<name> or a serial"),
     "region": _text(_REGION, "expected a region code like us-east-1"),
     "auto_refresh": _boolean,
+    "mfa_strategy": _one_of(MFA_STRATEGIES),
     "group": _text(re.compile(r"[^\x00-\x1f]{1,64}"), "use 1-64 printable characters"),
 }
 KEY_FIELDS: dict[str, Check] = {
@@ -221,6 +253,10 @@ SETTINGS_FIELDS: dict[str, Check] = {
     "refresh_before": _bounded_number(60, 43200, whole=True),
     "clear_on_expiry": _boolean,
     "clear_on_quit": _boolean,
+    "mfa_prompt": _one_of(PROMPTS),
+    "mfa_process": _text(re.compile(r"[^\x00-\x1f]{0,1024}"), "use one line, at most 1024"),
+    "ykman_account": _text(re.compile(r"[^\x00-\x1f]{0,256}"), "use one line, at most 256"),
+    "mfa_session_duration": _bounded_number(900, 129600, whole=True),
 }
 REQUIRED = {"role": ("role_arn", "keys"), "key set": ("access_key_id",)}
 

@@ -160,7 +160,7 @@ class CredentialsFile:
         target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
         _refuse_unwritable(self.path, target, force)
         if not target.parent.exists():
-            target.parent.mkdir(mode=0o700, parents=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
         lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
         try:
             with lock:

@@ -145,7 +145,7 @@ def run_demo() -> int:
         keystore.set(KEYSET, key["secret"])
         credentials = CredentialsFile(folder / "credentials")
         _explain(sts.url, credentials.path, keystore)
-        engine = build_engine(store, credentials, keystore, "desktop", sts_endpoint=sts.url)
+        engine = build_engine(store, credentials, keystore, "tray", sts_endpoint=sts.url)
         return run_tray(engine, instance="demo")
     finally:
         _clean_up(keystore, sts, folder)

@@ -4,9 +4,10 @@ Every side effect comes in through a seam (config store, keystore, STS, the
 credentials file, the clock, the MFA prompt), so the CLI and the tray are thin
 shells and tests can swap any one part for a real stand-in or a fake.
 
-One assume: config → role and key set → MFA code (prompt) → credentials file
-checked writable → secret from the keystore → STS AssumeRole → profile written
-atomically → status read back from the file.
+One assume: config → role and key set → credentials file checked writable →
+the role's credential source (the key set's key from the keystore, or its MFA
+session) → MFA code where the role asks on every assume → STS AssumeRole →
+profile written atomically → status read back from the file.
 """
 
 from __future__ import annotations
@@ -17,21 +18,26 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from tray_app.atomicfile import stamp
 from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, check_name
-from tray_app.credentials_file import CredentialsFile
-from tray_app.errors import ConfigError, PromptError, RoleTrayError
+from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
+from tray_app.errors import ConfigError, PromptError, RoleTrayError, StsError
 from tray_app.keystore import Keystore
-from tray_app.prompt import MfaPrompt, no_prompt
+from tray_app.mfa import MfaCodes
 from tray_app.sessions import RoleStatus, role_status, statuses
-from tray_app.sts import AssumeRequest, Limits, LongLivedKey, Sts
+from tray_app.sources import Source
+from tray_app.sources.keyring_key import KeyringKey
+from tray_app.sources.mfa_session import MfaSession, SessionCache
+from tray_app.sts import AssumeRequest, Limits, SigningKey, Sts
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 StsFactory = Callable[[Config], Sts]
-_MFA_CODE = re.compile(r"\d{6}")
+# What STS says when a session we signed with was revoked or ended early: make a new one.
+_STALE_SESSION = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 _SESSION_CHARS = re.compile(r"[^\w+=,.@-]")
 
 
@@ -47,14 +53,15 @@ class Engine:
         sts: StsFactory,
         credentials: CredentialsFile,
         clock: Clock = utc_now,
-        mfa_prompt: MfaPrompt = no_prompt,
+        mfa: MfaCodes | None = None,
     ) -> None:
         self.store = store
         self.keystore = keystore
         self._sts = sts
         self.credentials = credentials
         self.clock = clock
-        self.mfa_prompt = mfa_prompt
+        self.mfa = mfa or MfaCodes()
+        self.mfa_sessions = SessionCache(keystore)
         self._config: Config | None = None
         self._config_stamp: tuple[int, int, int] | None = None
         self._closed = False
@@ -103,7 +110,7 @@ class Engine:
             raise PromptError(f"Key set '{name}': the secret access key is empty or has spaces.")
         user_arn = None
         if verify:
-            key = LongLivedKey(name, access_key_id, secret)
+            key = SigningKey(name, access_key_id, secret)
             where = region or self.config.settings.region
             user_arn = self._sts(self.config).caller_identity(key, where)
         keyset = KeySet(name=name, access_key_id=access_key_id, user_arn=user_arn)
@@ -118,6 +125,7 @@ class Engine:
     def remove_keys(self, name: str) -> None:
         self._config = self.store.remove_keyset(name)
         self.keystore.delete(name)
+        self.mfa_sessions.clear(name)
 
     # -- roles ---------------------------------------------------------------
     def add_role(self, role: Role) -> Role:
@@ -155,33 +163,39 @@ class Engine:
         )
 
     # -- sessions ------------------------------------------------------------
-    def assume(self, name: str, mfa_code: str | None = None, force: bool = False) -> RoleStatus:
+    def assume(
+        self,
+        name: str,
+        mfa_code: str | None = None,
+        force: bool = False,
+        interactive: bool = True,
+    ) -> RoleStatus:
+        """Assume ``name`` and write its profile. ``interactive=False`` (an auto-refresh)
+        never prompts: a role that needs a code then raises ``MfaNeeded``."""
         config = self.config
         role = config.role(name)
         keyset = config.keyset(role.keys)
+        refuse_code_without_mfa(role, mfa_code)
+        self.credentials.check_writable(role.target_profile, force)  # fail before the network
+        code = partial(self.mfa.code, role, config.settings, mfa_code, interactive)
+        source = self._source(role, keyset, config, code)
+        signer = source.retrieve()
+        direct = bool(role.mfa_serial) and not role.mfa_session
         request = AssumeRequest(
             role=role.name,
             role_arn=role.role_arn,
             session_name=role.session_name or default_session_name(keyset),
-            duration=role.duration,
+            duration=role.assume_duration,
             region=config.region_for(role),
             external_id=role.external_id,
-            mfa_serial=role.mfa_serial,
+            mfa_serial=role.mfa_serial if direct else None,
+            mfa_code=code() if direct else None,
         )
-        if role.mfa_serial:
-            request = replace(request, mfa_code=self._mfa_code(role, mfa_code))
-        elif mfa_code is not None:
-            raise PromptError(
-                f"Role {role.name} has no MFA device (mfa_serial) — drop --mfa-code, or set "
-                f"--mfa-serial with `roletray roles add {role.name} …`; nothing was changed."
-            )
-        self.credentials.check_writable(role.target_profile, force)  # fail before the network
-        key = LongLivedKey(keyset.name, keyset.access_key_id, self.keystore.get(keyset.name))
         log.debug(
             "assuming %s in %s as session %s with key set %s (%s)",
-            role.role_arn, request.region, request.session_name, keyset.name, keyset.access_key_id,
+            role.role_arn, request.region, request.session_name, keyset.name, signer.access_key_id,
         )  # fmt: skip
-        creds = self._sts(config).assume_role(key, request)
+        creds = self._assume_role(config, source, signer, request)
         if self._closed:
             raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
         self.credentials.write_profile(
@@ -190,6 +204,57 @@ class Engine:
         log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
         return role_status(role, self.credentials.managed_profiles(), self.clock())
 
+    def _assume_role(
+        self, config: Config, source: Source, signer: SigningKey, request: AssumeRequest
+    ) -> TemporaryCredentials:
+        sts = self._sts(config)
+        try:
+            return sts.assume_role(signer, request)
+        except StsError as exc:
+            if not signer.session_token or exc.code not in _STALE_SESSION:
+                raise
+            log.info("the MFA session of %s was refused (%s); starting a new one", signer.keyset,
+                     exc.code)  # fmt: skip
+            return sts.assume_role(source.retrieve(fresh=True), request)
+
+    def _source(
+        self, role: Role, keyset: KeySet, config: Config, code: Callable[[], str]
+    ) -> Source:
+        """The role's credential source: the key set's key, or its MFA session."""
+        key = KeyringKey(self.keystore, keyset)
+        if not role.mfa_session:
+            return key
+        return MfaSession(
+            base=key,
+            sts=self._sts(config),
+            cache=self.mfa_sessions,
+            code=code,
+            keyset=keyset,
+            serial=str(role.mfa_serial),
+            duration=config.settings.mfa_session_duration,
+            region=config.region_for(role),
+            clock=self.clock,
+        )
+
+    def renew_mfa_session(self, keyset: str) -> SigningKey:
+        """Ask for a code now and start a new MFA session for ``keyset``."""
+        config = self.config
+        role = next((r for r in config.roles.values() if r.keys == keyset and r.mfa_session), None)
+        if role is None:
+            raise ConfigError(f"No role with mfa_strategy = \"session\" uses key set '{keyset}'.")
+        code = partial(self.mfa.code, role, config.settings, None, True)
+        return self._source(role, config.keyset(keyset), config, code).retrieve(fresh=True)
+
+    def mfa_status(self) -> dict[str, SigningKey | None]:
+        """Each key set that a session-strategy role uses, and its cached MFA session."""
+        config = self.config
+        used = sorted({r.keys for r in config.roles.values() if r.mfa_session})
+        return {name: self.mfa_sessions.get(config.keyset(name)) for name in used}
+
+    def clear_mfa(self, keyset: str) -> bool:
+        self.config.keyset(keyset)
+        return self.mfa_sessions.clear(keyset)
+
     def status(self) -> list[RoleStatus]:
         return statuses(self.config, self.credentials.managed_profiles(), self.clock())
 
@@ -197,14 +262,13 @@ class Engine:
         """Remove a role's temporary credentials; False when there were none."""
         return self.credentials.remove_profile(self.config.role(name).target_profile)
 
-    def _mfa_code(self, role: Role, given: str | None) -> str:
-        code = (given if given is not None else self.mfa_prompt(role)).strip()
-        if not _MFA_CODE.fullmatch(code):
-            raise PromptError(
-                f"Role {role.name}: an MFA code is 6 digits from your authenticator — "
-                "try again with the current code."
-            )
-        return code
+
+def refuse_code_without_mfa(role: Role, mfa_code: str | None) -> None:
+    if mfa_code is not None and not role.mfa_serial:
+        raise PromptError(
+            f"Role {role.name} has no MFA device (mfa_serial) — drop --mfa-code, or set "
+            f"--mfa-serial with `roletray roles add {role.name} …`; nothing was changed."
+        )
 
 
 def default_session_name(keyset: KeySet) -> str:

@@ -35,6 +35,7 @@ class Keystore(Protocol):
     """The narrow seam the engine uses; tests may pass an in-memory one."""
 
     def get(self, name: str) -> str: ...
+    def find(self, name: str) -> str | None: ...
     def set(self, name: str, secret: str) -> None: ...
     def delete(self, name: str) -> None: ...
 
@@ -60,13 +61,17 @@ class OsKeystore:
         return self._backend
 
     def get(self, name: str) -> str:
-        secret = self._bounded(lambda: self.backend.get_password(SERVICE, name), "read")
+        secret = self.find(name)
         if not secret:
             raise KeystoreError(
                 f"The OS keyring has no secret for key set '{name}' — add it again with "
                 f"`roletray keys add {name} --access-key-id …`."
             )
         return secret
+
+    def find(self, name: str) -> str | None:
+        """The item, or None when the keyring has none by that name."""
+        return self._bounded(lambda: self.backend.get_password(SERVICE, name), "read") or None
 
     def set(self, name: str, secret: str) -> None:
         check_size(self.backend, name, secret)
@@ -200,6 +205,9 @@ class MemoryKeystore:
         if name not in self._secrets:
             raise KeystoreError(f"No secret for key set '{name}' in this session.")
         return self._secrets[name]
+
+    def find(self, name: str) -> str | None:
+        return self._secrets.get(name)
 
     def set(self, name: str, secret: str) -> None:
         self._secrets[name] = secret

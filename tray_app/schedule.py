@@ -24,12 +24,14 @@ class Kind(StrEnum):
     WARN = "warn"  # the session expires soon
     EXPIRED = "expired"  # it has expired
     REFRESH = "refresh"  # auto-refresh should re-assume it now
+    MFA_WARN = "mfa-warn"  # a key set's MFA session, which auto-refresh signs with, ends soon
+    MFA_EXPIRED = "mfa-expired"  # it has ended: auto-refresh needs a new code
 
 
 @dataclass(frozen=True)
 class Due:
     kind: Kind
-    role: str
+    role: str  # for MFA_WARN and MFA_EXPIRED: the key set
     expiration: datetime
 
 
@@ -59,7 +61,8 @@ class Schedule:
             for kind, at in self._times(role, settings, status.expiration):
                 if now >= at and self._wanted(kind, role, status.expiration, now):
                     events.append(Due(kind, role.name, status.expiration))
-        self.fired = {f for f in self.fired if f[2] in live}  # forget replaced sessions
+        # Forget replaced sessions (MFA sessions' entries are kept: they are few).
+        self.fired = {f for f in self.fired if f[2] in live or f[0] in _MFA_KINDS}
         for event in events:
             if event.kind is not Kind.REFRESH:
                 self.fired.add((event.kind, event.role, event.expiration))
@@ -81,6 +84,32 @@ class Schedule:
             for kind, at in self._times(role, settings, status.expiration):
                 if at > now and (kind, role.name, status.expiration) not in self.fired:
                     moments.append(at)
+        return min(moments, default=None)
+
+    def mfa_due(
+        self, sessions: Mapping[str, datetime], settings: Settings, now: datetime
+    ) -> list[Due]:
+        """MFA sessions (key set → end) that auto-refresh relies on: warn, then say it ended.
+        Each fires once per session, also when a sleep skipped its moment; past the end,
+        only the ended notice comes."""
+        events = []
+        for keyset, end in sessions.items():
+            warn_at = end - timedelta(seconds=settings.warn_before)
+            kind = Kind.MFA_EXPIRED if now >= end else Kind.MFA_WARN if now >= warn_at else None
+            if kind and (kind, keyset, end) not in self.fired:
+                self.fired |= {(kind, keyset, end), (Kind.MFA_WARN, keyset, end)}
+                events.append(Due(kind, keyset, end))
+        return events
+
+    def mfa_next_wake(
+        self, sessions: Mapping[str, datetime], settings: Settings, now: datetime
+    ) -> datetime | None:
+        moments = [
+            at
+            for keyset, end in sessions.items()
+            for kind, at in _mfa_times(settings, end)
+            if at > now and (kind, keyset, end) not in self.fired
+        ]
         return min(moments, default=None)
 
     def refresh_failed(self, role: str, now: datetime) -> timedelta:
@@ -117,6 +146,14 @@ class Schedule:
         return True
 
 
+_MFA_KINDS = (Kind.MFA_WARN, Kind.MFA_EXPIRED)
+
+
+def _mfa_times(settings: Settings, end: datetime) -> list[tuple[Kind, datetime]]:
+    return [(Kind.MFA_WARN, end - timedelta(seconds=settings.warn_before)), (Kind.MFA_EXPIRED, end)]
+
+
 def auto_refreshes(role: Role) -> bool:
-    """MFA roles never refresh on their own: a person must type the code."""
-    return role.auto_refresh and not role.mfa_serial
+    """A role that asks for a code on every assume never refreshes on its own; one that
+    signs with its key set's MFA session does, while that session lasts."""
+    return role.auto_refresh and (not role.mfa_serial or role.mfa_session)

@@ -26,13 +26,18 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LongLivedKey:
+class SigningKey:
+    """What a request is signed with: a key set's long-lived key, or an MFA session made
+    from it (then ``session_token`` is set and ``expiration`` says until when)."""
+
     keyset: str  # the key set's name, for messages
     access_key_id: str
     secret_access_key: str
+    session_token: str | None = None
+    expiration: datetime | None = None
 
     def __repr__(self) -> str:
-        return f"LongLivedKey(keyset={self.keyset!r}, access_key_id={self.access_key_id!r})"
+        return f"SigningKey(keyset={self.keyset!r}, access_key_id={self.access_key_id!r})"
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,11 @@ class Limits:
 
 
 class Sts(Protocol):
-    def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials: ...
-    def caller_identity(self, key: LongLivedKey, region: str) -> str: ...
+    def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials: ...
+    def caller_identity(self, key: SigningKey, region: str) -> str: ...
+    def session_token(
+        self, key: SigningKey, serial: str, code: str, duration: int, region: str
+    ) -> SigningKey: ...
 
 
 class BotoSts:
@@ -81,7 +89,7 @@ class BotoSts:
         # None: botocore's regional endpoint (or AWS_ENDPOINT_URL_STS).
         self.endpoint_url = endpoint_url
 
-    def assume_role(self, key: LongLivedKey, request: AssumeRequest) -> TemporaryCredentials:
+    def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials:
         params: dict[str, Any] = {
             "RoleArn": request.role_arn,
             "RoleSessionName": request.session_name,
@@ -105,13 +113,31 @@ class BotoSts:
             principal_arn=response["AssumedRoleUser"]["Arn"],
         )
 
-    def caller_identity(self, key: LongLivedKey, region: str) -> str:
+    def session_token(
+        self, key: SigningKey, serial: str, code: str, duration: int, region: str
+    ) -> SigningKey:
+        """GetSessionToken with MFA: a session that signs AssumeRole with no further code."""
+        client = self._client(key, region)
+        with _explained(f"starting an MFA session for key set {key.keyset}", key, None, client):
+            response = client.get_session_token(
+                DurationSeconds=duration, SerialNumber=serial, TokenCode=code
+            )
+        creds = response["Credentials"]
+        return SigningKey(
+            key.keyset,
+            creds["AccessKeyId"],
+            creds["SecretAccessKey"],
+            creds["SessionToken"],
+            _as_utc(creds["Expiration"]),
+        )
+
+    def caller_identity(self, key: SigningKey, region: str) -> str:
         client = self._client(key, region)
         log.debug("STS endpoint for key set %s: %s", key.keyset, client.meta.endpoint_url)
         with _explained(f"checking key set {key.keyset}", key, None, client):
             return client.get_caller_identity()["Arn"]
 
-    def _client(self, key: LongLivedKey, region: str) -> BaseClient:
+    def _client(self, key: SigningKey, region: str) -> BaseClient:
         import boto3
         import botocore.session
         from botocore.config import Config
@@ -139,6 +165,7 @@ class BotoSts:
                 region_name=region,
                 aws_access_key_id=key.access_key_id,
                 aws_secret_access_key=key.secret_access_key,
+                aws_session_token=key.session_token,
                 endpoint_url=self.endpoint_url,
                 config=config,
             )
@@ -153,7 +180,7 @@ class _explained:
     """Turn any botocore failure inside the block into one StsError sentence."""
 
     def __init__(
-        self, doing: str, key: LongLivedKey, request: AssumeRequest | None, client: BaseClient
+        self, doing: str, key: SigningKey, request: AssumeRequest | None, client: BaseClient
     ) -> None:
         self.doing, self.key, self.request, self.client = doing, key, request, client
 
@@ -169,7 +196,7 @@ class _explained:
 def explain(
     exc: Exception,
     doing: str,
-    key: LongLivedKey,
+    key: SigningKey,
     request: AssumeRequest | None,
     endpoint: str,
 ) -> StsError:
@@ -204,7 +231,7 @@ _UNAVAILABLE = {"ServiceUnavailable", "InternalFailure", "InternalError", "Reque
 
 
 def _client_error(
-    code: str, message: str, doing: str, key: LongLivedKey, request: AssumeRequest | None
+    code: str, message: str, doing: str, key: SigningKey, request: AssumeRequest | None
 ) -> str:
     readd = f"`roletray keys add {key.keyset} --access-key-id …`"
     if code == "AccessDenied" and "MultiFactorAuthentication" in message:
@@ -241,6 +268,11 @@ def _client_error(
         return (
             f"SignatureDoesNotMatch {doing}: the secret stored for key set '{key.keyset}' does "
             f"not belong to access key {key.access_key_id} — run {readd} with the right secret."
+        )
+    if code in ("ExpiredToken", "ExpiredTokenException") and key.session_token:
+        return (
+            f"ExpiredToken {doing}: the MFA session of key set '{key.keyset}' has ended — run "
+            f"`roletray mfa clear {key.keyset}` and assume again to enter a new code."
         )
     if code in ("ExpiredToken", "ExpiredTokenException"):
         return (

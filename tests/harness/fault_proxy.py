@@ -1,22 +1,38 @@
 """A loopback HTTP proxy in front of moto for what moto does not enforce, and for faults.
 
-Tests set its fields; every request is counted. It checks MFA codes and the
-role's maximum duration (moto reads neither), and injects delay, dropped
-connections and canned STS errors (503, Throttling, ExpiredToken, a skewed
-clock's "Signature expired") for the next N requests.
+Tests set its fields; every request is counted. It checks MFA codes (a code
+is accepted once, as AWS does) and the role's maximum duration (moto reads
+neither), and injects delay, dropped connections and canned STS errors (503,
+Throttling, ExpiredToken, a skewed clock's "Signature expired") for the next N
+requests.
+
+MFA sessions: moto's own GetSessionToken credentials fail moto's auth, so the
+proxy answers GetSessionToken itself for the long-lived keys a test registers
+(``faults.long_lived``): it checks the request's SigV4 signature and the MFA
+code, and mints a session. A request signed with such a session is checked the
+same way (signature, token, not ended), then re-signed with the long-lived key
+it stands for and forwarded, so moto still enforces the user's policies and
+the role's trust. AWS's 1-hour cap on roles assumed from a session is enforced.
 """
 
 from __future__ import annotations
 
+import hmac
 import http.client
 import re
+import secrets
 import socket
+import string
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 ERROR_XML = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
@@ -34,6 +50,32 @@ CANNED = {
     ),
     "region": (403, "RegionDisabledException", "STS is not activated in this region."),
 }
+MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+_AUTH = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/"
+    r"aws4_request, SignedHeaders=(?P<signed>[^,]+), Signature=(?P<signature>[0-9a-f]+)"
+)
+SESSION_XML = (
+    '<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    "<GetSessionTokenResult><Credentials><AccessKeyId>{key}</AccessKeyId>"
+    "<SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken>"
+    "<Expiration>{expiration}</Expiration></Credentials></GetSessionTokenResult>"
+    "<ResponseMetadata><RequestId>fault-proxy</RequestId></ResponseMetadata>"
+    "</GetSessionTokenResponse>"
+)
+
+
+def totp(step: float, at: float | None = None) -> str:
+    """The proxy's stand-in for an authenticator: the window number, as six digits."""
+    return f"{int((time.time() if at is None else at) // step) % 1_000_000:06d}"
+
+
+@dataclass
+class MfaSessionMinted:
+    secret: str
+    token: str
+    long_lived: str  # the access key id it stands for
+    expiration: datetime
 
 
 @dataclass
@@ -42,6 +84,11 @@ class Faults:
     drops: int = 0
     errors: list[str] = field(default_factory=list)  # CANNED keys, one per request
     mfa_code: str | None = None
+    mfa_totp_step: float | None = None  # accept totp(step) instead of one fixed code
+    used_codes: set[tuple[str, str]] = field(default_factory=set)  # AWS accepts each code once
+    long_lived: dict[str, str] = field(default_factory=dict)  # access key id → secret
+    sessions: dict[str, MfaSessionMinted] = field(default_factory=dict)  # by access key id
+    session_duration_cap: int = 3600  # roles assumed from a session: AWS's 1-hour cap
     max_duration: int | None = None
     time_offset: float = 0.0  # seconds added to <Expiration>: STS living in a jumped clock
     requests: int = 0
@@ -119,13 +166,8 @@ class FaultProxy:
             return
         if canned:
             return self._error(handler, *CANNED[canned])
-        if faults.mfa_code and "SerialNumber" in form and form.get("TokenCode") != faults.mfa_code:
-            return self._error(
-                handler,
-                403,
-                "AccessDenied",
-                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-            )
+        if "SerialNumber" in form and not self._mfa_ok(form):
+            return self._error(handler, 403, "AccessDenied", MFA_FAILED)
         if faults.max_duration and int(form.get("DurationSeconds", 0)) > faults.max_duration:
             return self._error(
                 handler,
@@ -133,12 +175,84 @@ class FaultProxy:
                 "ValidationError",
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
             )
+        auth = _AUTH.match(handler.headers.get("Authorization", ""))
+        if auth and auth["key"] in faults.sessions:
+            return self._as_session(handler, body, form, auth)
+        if form.get("Action") == "GetSessionToken" and auth and auth["key"] in faults.long_lived:
+            return self._session_token(handler, body, form, auth)
         self._forward(handler, body)
 
-    def _forward(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    def _mfa_ok(self, form: dict[str, str]) -> bool:
+        faults = self.faults
+        code = form.get("TokenCode", "")
+        wanted = totp(faults.mfa_totp_step) if faults.mfa_totp_step else faults.mfa_code
+        if wanted is None:
+            return True  # no MFA check asked for: moto's behaviour
+        with self.lock:
+            if code != wanted or (form["SerialNumber"], code) in faults.used_codes:
+                return False
+            faults.used_codes.add((form["SerialNumber"], code))
+        return True
+
+    def _session_token(
+        self, handler: BaseHTTPRequestHandler, body: bytes, form: dict[str, str], auth: re.Match
+    ) -> None:
+        if not _signed_by(handler, body, auth, self.faults.long_lived[auth["key"]]):
+            return self._error(handler, 403, "SignatureDoesNotMatch", "Bad signature.")
+        letters = string.ascii_uppercase + string.digits
+        key = "ASIA" + "".join(secrets.choice(letters) for _ in range(16))
+        duration = int(form.get("DurationSeconds", 43200))
+        expiration = datetime.now(UTC) + timedelta(seconds=duration + self.faults.time_offset)
+        minted = MfaSessionMinted(
+            secrets.token_urlsafe(30), secrets.token_urlsafe(90), auth["key"], expiration
+        )
+        with self.lock:
+            self.faults.sessions[key] = minted
+        payload = SESSION_XML.format(
+            key=key, secret=minted.secret, token=minted.token,
+            expiration=expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )  # fmt: skip
+        self._reply(handler, 200, payload.encode())
+
+    def _as_session(
+        self, handler: BaseHTTPRequestHandler, body: bytes, form: dict[str, str], auth: re.Match
+    ) -> None:
+        session = self.faults.sessions[auth["key"]]
+        token = handler.headers.get("X-Amz-Security-Token")
+        if token != session.token or not _signed_by(handler, body, auth, session.secret, token):
+            return self._error(handler, 403, "InvalidClientTokenId", "The token is invalid.")
+        if session.expiration <= datetime.now(UTC):
+            return self._error(handler, 403, "ExpiredToken", "The security token is expired")
+        cap = self.faults.session_duration_cap
+        if form.get("Action") == "AssumeRole" and int(form.get("DurationSeconds", 0)) > cap:
+            return self._error(
+                handler, 400, "ValidationError",
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+                "assumed by role chaining.",
+            )  # fmt: skip
+        long_lived = Credentials(session.long_lived, self.faults.long_lived[session.long_lived])
+        request = AWSRequest(
+            method="POST", url=f"http://{handler.headers['Host']}{handler.path}", data=body,
+            headers={"Content-Type": handler.headers["Content-Type"]},
+        )  # fmt: skip
+        SigV4Auth(long_lived, auth["service"], auth["region"]).add_auth(request)
+        # Signed for the Host the client used (this proxy's): send that Host on to moto.
+        self._forward(handler, body, {"Host": handler.headers["Host"], **request.headers})
+
+    def end_sessions(self) -> None:
+        """Every minted MFA session ends now (AWS then answers ExpiredToken)."""
+        with self.lock:
+            for session in self.faults.sessions.values():
+                session.expiration = datetime.now(UTC)
+
+    def _forward(
+        self, handler: BaseHTTPRequestHandler, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
         try:
-            upstream.request(handler.command, handler.path, body, dict(handler.headers.items()))
+            upstream.request(
+                handler.command, handler.path, body, headers or dict(handler.headers.items())
+            )
             response = upstream.getresponse()
             payload = self._shift_expiration(response.read())
             handler.send_response(response.status)
@@ -165,9 +279,33 @@ class FaultProxy:
 
     @staticmethod
     def _error(handler: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:
-        payload = ERROR_XML.format(code=code, message=message).encode()
+        FaultProxy._reply(handler, status, ERROR_XML.format(code=code, message=message).encode())
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, payload: bytes) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", "text/xml")
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
         handler.wfile.write(payload)
+
+
+def _signed_by(
+    handler: BaseHTTPRequestHandler,
+    body: bytes,
+    auth: re.Match,
+    secret: str,
+    token: str | None = None,
+) -> bool:
+    """Recompute the request's SigV4 signature with ``secret``, as STS would."""
+    names = auth["signed"].split(";")
+    request = AWSRequest(
+        method=handler.command,
+        url=f"http://{handler.headers['Host']}{handler.path}",
+        data=body,
+        headers={name: handler.headers.get(name, "") for name in names},
+    )
+    request.context["timestamp"] = handler.headers.get("X-Amz-Date", "")
+    signer = SigV4Auth(Credentials(auth["key"], secret, token), auth["service"], auth["region"])
+    string_to_sign = signer.string_to_sign(request, signer.canonical_request(request))
+    return hmac.compare_digest(signer.signature(string_to_sign, request), auth["signature"])

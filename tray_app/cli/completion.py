@@ -24,6 +24,7 @@ NAMES = {
     "roles edit": "roles",
     "roles remove": "roles",
     "keys remove": "keys",
+    "mfa clear": "keys",
 }
 SHELLS = ("bash", "zsh", "fish")
 
@@ -40,8 +41,12 @@ def add_parsers(verbs: Verbs) -> None:
 def cmd_completion(args: argparse.Namespace) -> int:
     from tray_app.cli import build_parser
 
-    table = dict(paths(build_parser()))
-    print(fish(table) if args.shell == "fish" else bash(table, zsh=args.shell == "zsh"))
+    parser = build_parser()
+    table, values = dict(paths(parser)), option_values(parser)
+    if args.shell == "fish":
+        print(fish(table, values))
+    else:
+        print(bash(table, values, zsh=args.shell == "zsh"))
     return 0
 
 
@@ -72,12 +77,29 @@ def paths(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str
         yield from paths(child, f"{path} {name}".strip())
 
 
+def option_values(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
+    """Options with fixed values anywhere in the parser (--mfa-strategy, --unset)."""
+    found: dict[str, list[str]] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found.update(option_values(child))
+        elif action.option_strings and action.choices:
+            for option in action.option_strings:
+                found[option] = [str(choice) for choice in action.choices]
+    return found
+
+
 def _arms(table: dict[str, list[str]]) -> list[tuple[str, list[str], str | None]]:
     """(path, words, names kind), longest path first: the first matching arm wins."""
     return [(p, table[p], NAMES.get(p)) for p in sorted(table, key=lambda p: (-len(p), p))]
 
 
-def bash(table: dict[str, list[str]], zsh: bool = False) -> str:
+def bash(table: dict[str, list[str]], values: dict[str, list[str]], zsh: bool = False) -> str:
+    valued = "".join(
+        f'        {option}) COMPREPLY=($(compgen -W "{" ".join(words)}" -- "$cur")); return;;\n'
+        for option, words in sorted(values.items())
+    )
     arms = []
     for path, words, kind in _arms(table):
         names = f" $(roletray _complete {kind} 2>/dev/null | tr '\\n' ' ')" if kind else ""
@@ -100,7 +122,7 @@ _roletray() {{
             COMPREPLY=($(compgen -W "$words" -- "$cur"))
             return;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return;;
-    esac
+{valued}    esac
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${{COMP_WORDS[i]}}" in
             --config) ((i++));;
@@ -116,7 +138,11 @@ _roletray() {{
 complete -F _roletray roletray"""
 
 
-def fish(table: dict[str, list[str]]) -> str:
+def fish(table: dict[str, list[str]], values: dict[str, list[str]]) -> str:
+    valued = "".join(
+        f"        case {option}\n            printf '%s\\n' {' '.join(words)}\n            return\n"
+        for option, words in sorted(values.items())
+    )
     arms = []
     for path, words, kind in _arms(table):
         lines = [f"            printf '%s\\n' {' '.join(words)}"]
@@ -135,7 +161,7 @@ function __roletray_complete
         case --config
             __fish_complete_path (commandline -ct)
             return
-    end
+{valued}    end
     set -l path
     set -l skip 0
     for word in $words

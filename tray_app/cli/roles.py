@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for, load_config
-from tray_app.config import DEFAULT_DURATION, Role
+from tray_app.config import CHAINED_MAX_DURATION, DEFAULT_DURATION, MFA_STRATEGIES, Role
 
-UNSETTABLE = ("profile", "session_name", "external_id", "mfa_serial", "region", "group")
+UNSETTABLE = (
+    "profile", "session_name", "external_id", "mfa_serial", "mfa_strategy", "region", "group",
+)  # fmt: skip
+STRATEGY_HELP = (
+    "with --mfa-serial: 'direct' asks for a code on every assume (sessions up to the role's "
+    "maximum); 'session' asks once per key set for a GetSessionToken session (12 h by default, "
+    "kept in the OS keyring) and assumes from it with no prompt, so auto-refresh works — but "
+    "AWS caps a role session assumed from session credentials at 1 hour (default: direct)"
+)
 REGION_HELP = (
     "STS region (default: settings.region if it is in the role ARN's partition, else that "
     "partition's first region: cn-north-1 for arn:aws-cn, us-gov-west-1 for arn:aws-us-gov)"
@@ -74,6 +83,12 @@ def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
         **(keep or {"default": DEFAULT_DURATION}),
     )
     parser.add_argument("--mfa-serial", help="MFA device ARN, when the role requires MFA", **keep)
+    parser.add_argument(
+        "--mfa-strategy",
+        choices=MFA_STRATEGIES,
+        help=STRATEGY_HELP,
+        **(keep or {"default": "direct"}),
+    )
     parser.add_argument("--region", help=REGION_HELP, **keep)
     parser.add_argument(
         "--auto-refresh",
@@ -86,7 +101,7 @@ def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
 
 FIELDS = (
     "role_arn", "keys", "profile", "session_name", "external_id", "duration", "mfa_serial",
-    "region", "auto_refresh", "group",
+    "mfa_strategy", "region", "auto_refresh", "group",
 )  # fmt: skip
 
 
@@ -94,7 +109,25 @@ def cmd_add(args: argparse.Namespace) -> int:
     role = Role(name=args.name, **{field: getattr(args, field) for field in FIELDS})
     role = engine_for(args).add_role(role)
     print(f"Saved role {role.name}: {role.role_arn} → profile {role.target_profile}.")
+    warn_about_strategy(role)
     return 0
+
+
+def warn_about_strategy(role: Role) -> None:
+    """What mfa_strategy = "session" means for this role, when it changes what happens."""
+    if role.mfa_strategy == "session" and not role.mfa_serial:
+        print(
+            f"roletray: warning: role {role.name} has no --mfa-serial, so mfa_strategy "
+            "'session' has no effect (it assumes with the key set's key).",
+            file=sys.stderr,
+        )
+    elif role.mfa_session and role.duration > CHAINED_MAX_DURATION:
+        print(
+            f"roletray: warning: role {role.name} asks for {role.duration} s, but AWS caps a role "
+            f"session assumed from an MFA session at {CHAINED_MAX_DURATION} s (1 hour) — its "
+            "sessions will last 1 hour; use --mfa-strategy direct for longer ones.",
+            file=sys.stderr,
+        )
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -111,6 +144,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     print(f"Changed role {role.name}: {', '.join(changed)}.")
     if moved:
         print(f"Removed its credentials from profile {before.target_profile}; assume it again.")
+    warn_about_strategy(role)
     return 0
 
 
@@ -126,13 +160,15 @@ def cmd_list(args: argparse.Namespace) -> int:
             "region": config.region_for(r),
             "external_id": r.external_id,
             "mfa_serial": r.mfa_serial,
+            "mfa": (r.mfa_strategy if r.mfa_serial else None),
+            "mfa_strategy": r.mfa_strategy,
             "session_name": r.session_name,
             "auto_refresh": r.auto_refresh,
             "group": r.group,
         }
         for r in config.roles.values()
     ]
-    return emit(args, rows, ("name", "profile", "role_arn", "keys", "duration", "region"))
+    return emit(args, rows, ("name", "profile", "role_arn", "keys", "duration", "region", "mfa"))
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for
+from tray_app.config import Role
 from tray_app.errors import ConfigError, RoleTrayError
 from tray_app.sessions import State, format_left
 
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
 def add_parsers(verbs: Verbs) -> None:
     assume = verbs.add_parser("assume", help="assume roles and write their profiles")
     _names(assume, "assume")
-    assume.add_argument("--mfa-code", help="the current 6-digit code (else asked on a terminal)")
+    assume.add_argument(
+        "--mfa-code",
+        help="the current 6-digit code (else asked by the mfa_prompt setting's driver)",
+    )
     assume.add_argument(
         "--force", action="store_true", help="replace a profile roletray did not write"
     )
@@ -67,11 +71,24 @@ def for_each(names: list[str], act: Callable[[str], int]) -> int:
     return worst
 
 
+def _asks_each_time(role: Role) -> bool:
+    return bool(role.mfa_serial) and not role.mfa_session
+
+
 def cmd_assume(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     names = chosen(engine, args)
-    if args.mfa_code and len(names) > 1:
-        raise ConfigError("An MFA code is good for one assume — give --mfa-code with one role.")
+    if args.mfa_code is not None:  # one sentence up front, not one per role
+        from tray_app.engine import refuse_code_without_mfa
+
+        for name in names:
+            refuse_code_without_mfa(engine.config.role(name), args.mfa_code)
+    direct = [n for n in names if _asks_each_time(engine.config.role(n))]
+    if args.mfa_code and len(direct) > 1:
+        raise ConfigError(
+            "An MFA code is good for one assume — give --mfa-code with one role that asks for "
+            "a code each time (roles with mfa_strategy session share one code)."
+        )
 
     def assume(name: str) -> int:
         status = engine.assume(name, mfa_code=args.mfa_code, force=args.force)

@@ -1,19 +1,28 @@
 """MFA code prompts, one module per driver, chosen by name (like aws-vault's prompt/).
 
-``terminal`` (the CLI), ``dialog`` (zenity, kdialog, osascript), ``tk`` (a
-portable Tk dialog in a subprocess), ``none``; ``desktop`` is the tray's
-default: the desktop's own dialog where one exists, else the Tk one.
+Drivers: ``terminal`` (hidden, CLI only), ``zenity``, ``kdialog``, ``osascript``,
+``tk`` (a portable dialog in its own process), ``ykman`` (a YubiKey's OATH
+code), ``mfa_process`` (any command that prints a code), ``none``. The config's
+``mfa_prompt`` picks one; ``auto`` is the best for the OS and the shell: the
+terminal in the CLI, the desktop's own dialog in the tray (osascript on macOS,
+zenity or kdialog on Linux, else Tk, which is also Windows').
 """
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Callable
 
-from tray_app.config import Role
+from tray_app.config import Role, Settings
 from tray_app.errors import PromptError
 
 MfaPrompt = Callable[[Role], str]
-NAMES = ("terminal", "dialog", "tk", "desktop", "none")
+Tell = Callable[[str], None]  # a short status line for the user (a notification, stderr)
+
+
+class PromptCancelled(PromptError):
+    """The user closed the prompt: nothing to report beyond "cancelled"."""
 
 
 def no_prompt(role: Role) -> str:
@@ -22,29 +31,39 @@ def no_prompt(role: Role) -> str:
     )
 
 
-def desktop_prompt(role: Role) -> str:
-    """The desktop's own dialog (zenity, kdialog, osascript) if installed, else Tk's."""
-    from tray_app.prompt import dialog, tk
+def driver_name(settings: Settings, shell: str, platform: str = sys.platform) -> str:
+    """The driver ``settings.mfa_prompt`` means for this shell ("cli" or "tray") and OS."""
+    name = settings.mfa_prompt
+    if name == "terminal" and shell == "tray":
+        name = "auto"  # a tray has no terminal to ask on
+    if name != "auto":
+        return name
+    if shell == "cli":
+        return "terminal"
+    if platform == "darwin":
+        return "osascript"
+    if platform == "win32":
+        return "tk"
+    return next((tool for tool in ("zenity", "kdialog") if shutil.which(tool)), "tk")
 
-    command = dialog.available(role) or tk.command(role)
-    return dialog.run_dialog(command, role)
 
+def choose(settings: Settings, shell: str, tell: Tell) -> MfaPrompt:
+    """The prompt callable for ``settings`` in this shell; ``tell`` shows status lines."""
+    name = driver_name(settings, shell)
+    if name in ("zenity", "kdialog", "osascript", "tk"):
+        from tray_app.prompt import dialogs
 
-def get_prompt(name: str) -> MfaPrompt:
+        return dialogs.driver(name)
     if name == "terminal":
         from tray_app.prompt.terminal import ask_mfa_code
 
         return ask_mfa_code
-    if name == "dialog":
-        from tray_app.prompt.dialog import ask_mfa_code as ask_in_dialog
+    if name == "ykman":
+        from tray_app.prompt import ykman
 
-        return ask_in_dialog
-    if name == "tk":
-        from tray_app.prompt.tk import ask_mfa_code as ask_in_tk
+        return lambda role: ykman.ask_mfa_code(role, settings.ykman_account, tell)
+    if name == "mfa_process":
+        from tray_app.prompt import mfa_process
 
-        return ask_in_tk
-    if name == "desktop":
-        return desktop_prompt
-    if name == "none":
-        return no_prompt
-    raise PromptError(f"Unknown MFA prompt '{name}' — use {', '.join(NAMES)}.")
+        return lambda role: mfa_process.ask_mfa_code(role, settings.mfa_process)
+    return no_prompt

@@ -1,4 +1,4 @@
-"""Ask on the terminal; refuse (never block) when there is none."""
+"""Ask on the terminal, the code hidden; refuse (never block) when there is none."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import sys
 
 from tray_app.config import Role
 from tray_app.errors import PromptError
-from tray_app.prompt import no_prompt
+from tray_app.prompt import PromptCancelled, no_prompt
 
 
 def ask_mfa_code(role: Role) -> str:
     if not sys.stdin.isatty():
         return no_prompt(role)
     try:
-        return input(f"MFA code for {role.name} ({role.mfa_serial}): ").strip()
+        return getpass.getpass(f"MFA code for {role.name} ({role.mfa_serial}): ").strip()
     except (EOFError, KeyboardInterrupt):
-        raise PromptError(f"No MFA code entered for {role.name}; nothing was changed.") from None
+        raise PromptCancelled(f"No MFA code entered for {role.name}; nothing changed.") from None
 
 
 def read_secret(label: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from tray_app.config import Role
-from tray_app.prompt.dialog import question, run_dialog
+from tray_app.prompt.dialogs import question
 
 
 def command(role: Role) -> list[str]:
@@ -19,10 +19,6 @@ def command(role: Role) -> list[str]:
     if sys.platform == "win32" and python.lower().endswith("python.exe"):
         python = python[: -len("python.exe")] + "pythonw.exe"  # no console window flashes up
     return [python, "-m", "tray_app.prompt.tk", role.name, question(role)]
-
-
-def ask_mfa_code(role: Role) -> str:
-    return run_dialog(command(role), role)
 
 
 def main(argv: list[str]) -> int:

@@ -14,18 +14,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tray_app import __version__
 from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.config import Config
 from tray_app.engine import Engine
 from tray_app.errors import ConfigError, RoleTrayError
+from tray_app.mfa import MfaNeeded
 from tray_app.notify import Button, LogNotifier, Notifier
+from tray_app.prompt import PromptCancelled
 from tray_app.schedule import Due, Kind, Schedule
 from tray_app.sessions import RoleStatus, State, format_left
 from tray_app.tray import desktop
-from tray_app.tray.menu import Action, RoleView, TrayView
+from tray_app.tray.menu import Action, MfaView, RoleView, TrayView
 
 log = logging.getLogger(__name__)
 CONFIG_TEMPLATE = """\
@@ -55,6 +57,9 @@ class Controller:
         self._busy: set[str] = set()
         self._errors: dict[str, str] = {}
         self._auto_failures_told: set[tuple[str, object]] = set()
+        self._mfa_told: set[str] = set()  # key sets whose ended MFA session was announced
+        self._mfa_waiting: dict[str, set[str]] = {}  # key set → roles whose refresh needs it
+        self._mfa_loaded = False
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roletray-sts")
         self._jobs: set[Future[None]] = set()
 
@@ -84,10 +89,17 @@ class Controller:
                     error=errors.get(role.name),
                     expiring=status.time_left is not None and status.time_left <= warn,
                     auto_refresh=role.auto_refresh,
-                    needs_mfa=bool(role.mfa_serial),
+                    needs_mfa=bool(role.mfa_serial) and not role.mfa_session,
+                    mfa_session=role.mfa_session,
                 )
             )
-        return TrayView(tuple(roles), None, __version__, self.notifier.where)
+        known = {k: s.expiration for k, s in self.engine.mfa_sessions.memory.items()}
+        now = self.engine.clock()
+        mfa = tuple(
+            MfaView(name, known.get(name), bool(known.get(name) and known[name] <= now))
+            for name in sorted({r.keys for r in config.roles.values() if r.mfa_session})
+        )
+        return TrayView(tuple(roles), None, __version__, self.notifier.where, mfa)
 
     # -- menu actions ------------------------------------------------------------
     def dispatch(self, action: Action) -> None:
@@ -98,6 +110,8 @@ class Controller:
             "copy": lambda: self._copy_export(name),
             "auto-refresh": lambda: self._toggle_auto_refresh(name),
             "refresh-all": lambda: self._submit(self._refresh_all_job),
+            "mfa-renew": lambda: self._submit(self._renew_mfa_job, name),
+            "mfa-clear": lambda: self._submit(self._clear_mfa_job, name),
             "open-config": self._open_config,
             "reload": self.reload,
             "about": self._about,
@@ -168,13 +182,21 @@ class Controller:
             statuses = self.engine.status()
         except RoleTrayError:
             return 60.0
+        if not self._mfa_loaded:  # what the keyring already holds (the CLI may have made one)
+            self._mfa_loaded = True
+            self._submit(self._load_mfa_job)
         now = self.engine.clock()
         for event in self.schedule.due(statuses, config.roles, config.settings, now):
             self._handle(event, config, statuses)
+        relied_on = self._mfa_relied_on(config)
+        for event in self.schedule.mfa_due(relied_on, config.settings, now):
+            self._handle_mfa(event, config)
         waits = [60.0]
-        upcoming = self.schedule.next_wake(statuses, config.roles, config.settings, now)
-        if upcoming is not None:
-            waits.append((upcoming - now).total_seconds())
+        upcoming = [
+            self.schedule.next_wake(statuses, config.roles, config.settings, now),
+            self.schedule.mfa_next_wake(relied_on, config.settings, now),
+        ]
+        waits += [(at - now).total_seconds() for at in upcoming if at is not None]
         for status in statuses:  # wake when a countdown label changes (at :30 of a minute)
             if status.time_left is not None:
                 waits.append((status.time_left.total_seconds() - 30) % 60 or 60.0)
@@ -205,6 +227,66 @@ class Controller:
         elif event.kind is Kind.REFRESH:
             self.assume(role.name, "auto")
 
+    # -- MFA sessions ------------------------------------------------------------------
+    def _mfa_relied_on(self, config: Config) -> dict[str, datetime]:
+        """Key set → end of its MFA session, for the key sets auto-refresh signs with."""
+        used = {k for k in config.keys if _refreshing_with(config, k)}
+        known = dict(self.engine.mfa_sessions.memory)
+        return {k: s.expiration for k, s in known.items() if k in used and s.expiration}
+
+    def _handle_mfa(self, event: Due, config: Config) -> None:
+        keyset = event.role
+        roles = _refreshing_with(config, keyset)
+        at = f"{event.expiration.astimezone():%H:%M}"
+        if event.kind is Kind.MFA_WARN:
+            left = format_left(event.expiration - self.engine.clock()) or "moments"
+            self.notifier.notify(
+                f"MFA session for {keyset} ends in {left}",
+                f"Auto-refresh of {', '.join(roles)} stops at {at} unless you enter a new code.",
+                self._enter_code(keyset),
+            )
+        else:
+            self._mfa_ended(keyset, roles)
+
+    def _mfa_ended(self, keyset: str, roles: list[str]) -> None:
+        """Once per ended session: say so, with the button that opens the prompt."""
+        with self._lock:
+            if keyset in self._mfa_told:
+                return
+            self._mfa_told.add(keyset)
+        hint = "" if self.notifier.supports_buttons else " Use MFA sessions in the RoleTray menu."
+        self.notifier.notify(
+            f"MFA session for {keyset} ended",
+            f"Auto-refresh of {', '.join(roles)} needs a new MFA code.{hint}",
+            self._enter_code(keyset),
+        )
+
+    def _enter_code(self, keyset: str) -> list[Button]:
+        return [("Enter code", lambda: self._submit(self._renew_mfa_job, keyset))]
+
+    def _renew_mfa_job(self, keyset: str) -> None:
+        try:
+            session = self.engine.renew_mfa_session(keyset)
+        except PromptCancelled:
+            log.info("MFA code entry for %s cancelled", keyset)
+            return
+        with self._lock:
+            self._mfa_told.discard(keyset)
+            waiting = self._mfa_waiting.pop(keyset, set())
+        for name in sorted(waiting):  # the refreshes that were waiting for this session
+            self.assume(name, "auto")
+        until = session.expiration.astimezone() if session.expiration else None
+        self.notifier.notify(
+            f"MFA session for {keyset} started",
+            f"Roles that use it renew with no code until {until:%H:%M}." if until else "",
+        )
+
+    def _clear_mfa_job(self, keyset: str) -> None:
+        self.engine.clear_mfa(keyset)
+
+    def _load_mfa_job(self) -> None:
+        self.engine.mfa_status()
+
     # -- jobs (worker threads) ---------------------------------------------------
     def _submit(self, job: Callable[..., None], *args: str) -> None:
         self._spawn(self._guarded, job, *args)
@@ -232,6 +314,8 @@ class Controller:
     def _guarded(self, job: Callable[..., None], *args: str) -> None:
         try:
             job(*args)
+        except PromptCancelled as exc:
+            log.info("%s", exc)
         except RoleTrayError as exc:
             self.notifier.notify("RoleTray", str(exc))
         except Exception:
@@ -241,7 +325,7 @@ class Controller:
 
     def _assume_job(self, name: str, why: str) -> None:
         try:
-            status = self._assume_now(name)
+            status = self._assume_now(name, interactive=why != "auto")
         except Exception as exc:
             self._failed(name, why, exc)
         else:
@@ -257,8 +341,8 @@ class Controller:
                 self._busy.discard(name)
             self.on_change()
 
-    def _assume_now(self, name: str) -> RoleStatus:
-        status = self.engine.assume(name)
+    def _assume_now(self, name: str, interactive: bool = True) -> RoleStatus:
+        status = self.engine.assume(name, interactive=interactive)
         with self._lock:
             self._errors.pop(name, None)
         self.schedule.refresh_succeeded(name)
@@ -266,6 +350,17 @@ class Controller:
         return status
 
     def _failed(self, name: str, why: str, exc: Exception) -> None:
+        if isinstance(exc, PromptCancelled):  # the user said no: nothing went wrong
+            log.info("%s", exc)
+            return
+        if isinstance(exc, MfaNeeded) and why == "auto":
+            self.schedule.refresh_failed(name, self.engine.clock())
+            with self._lock:
+                self._mfa_waiting.setdefault(exc.keyset, set()).add(name)
+            config = self.engine.config
+            roles = _refreshing_with(config, exc.keyset)
+            self._mfa_ended(exc.keyset, roles)
+            return
         message = str(exc) if isinstance(exc, RoleTrayError) else None
         if message is None:
             log.exception("unexpected failure assuming %s", name)
@@ -331,3 +426,12 @@ class Controller:
             f"RoleTray {__version__}",
             f"Config: {self.engine.store.path}\nCredentials: {self.engine.credentials.path}",
         )
+
+
+def _refreshing_with(config: Config, keyset: str) -> list[str]:
+    """The auto-refresh roles that sign with ``keyset``'s MFA session."""
+    return sorted(
+        r.name
+        for r in config.roles.values()
+        if r.keys == keyset and r.mfa_session and r.auto_refresh
+    )

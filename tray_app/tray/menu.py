@@ -32,7 +32,15 @@ class RoleView:
     error: str | None = None
     expiring: bool = False  # inside its warning window
     auto_refresh: bool = False
-    needs_mfa: bool = False
+    needs_mfa: bool = False  # asks for a code on every assume (mfa_strategy direct)
+    mfa_session: bool = False  # signs with its key set's MFA session (mfa_strategy session)
+
+
+@dataclass(frozen=True)
+class MfaView:
+    keyset: str
+    expiration: datetime | None = None  # None: none known (the next assume asks for a code)
+    ended: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class TrayView:
     problem: str | None = None  # the config cannot be loaded: say why, keep running
     version: str = ""
     notices: str = "desktop"  # where notifications go: desktop, tray, or log (none shown)
+    mfa: tuple[MfaView, ...] = ()  # key sets that session-strategy roles sign with
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,8 @@ def build_menu(view: TrayView) -> tuple[Item, ...]:
     items.extend(_grouped(view.roles, lambda role: _role_item(role, view.notices)))
     if view.roles:
         items += [SEPARATOR, Item("Role actions", children=tuple(_grouped(view.roles, _actions)))]
+    if view.mfa:
+        items.append(Item("MFA sessions", children=tuple(_mfa_item(m) for m in view.mfa)))
     any_active = any(r.state is State.ACTIVE for r in view.roles)
     items += [
         SEPARATOR,
@@ -140,8 +151,22 @@ def _role_item(role: RoleView, notices: str) -> Item:
     return Item(role_label(role, notices), ("assume", role.name), enabled=not role.busy)
 
 
+def _mfa_item(mfa: MfaView) -> Item:
+    at = f"{mfa.expiration.astimezone():%H:%M}" if mfa.expiration else ""
+    until = "none" if not at else f"ended at {at}" if mfa.ended else f"until {at}"
+    return Item(
+        f"{mfa.keyset} — {until}",
+        children=(
+            Item("Enter a new code", ("mfa-renew", mfa.keyset)),
+            Item("End this MFA session", ("mfa-clear", mfa.keyset), enabled=bool(mfa.expiration)),
+        ),
+    )
+
+
 def _actions(role: RoleView) -> Item:
     auto_label = "Auto-refresh (off: needs MFA)" if role.needs_mfa else "Auto-refresh"
+    if role.mfa_session:
+        auto_label = "Auto-refresh (while the MFA session lasts)"
     return Item(
         role.name,
         children=(
@@ -158,8 +183,18 @@ def _actions(role: RoleView) -> Item:
                 enabled=not role.needs_mfa,
                 checked=role.auto_refresh and not role.needs_mfa,
             ),
+            *_mfa_note(role),
         ),
     )
+
+
+def _mfa_note(role: RoleView) -> tuple[Item, ...]:
+    """The role's mfa_strategy, in words (an information line)."""
+    if role.mfa_session:
+        return (Item("MFA: one code per key set session (1 h role sessions)", enabled=False),)
+    if role.needs_mfa:
+        return (Item("MFA: a code on every assume", enabled=False),)
+    return ()
 
 
 def _grouped(roles: Iterable[RoleView], make: Callable[[RoleView], Item]) -> list[Item]:
