@@ -9,7 +9,7 @@ APT_PACKAGES=(
   gnome-keyring libsecret-tools dbus dbus-bin libglib2.0-bin systemd  # Secret Service; busctl for dunstctl
   xvfb x11-utils xdotool imagemagick fonts-dejavu-core trayer dunst libnotify-bin xclip  # a desktop
   haskell-gtk-sni-tray-utils  # a StatusNotifierItem tray host (how KDE and GNOME show icons)
-  python3-tk  # Tk for the portable MFA dialog
+  python3-tk zenity  # the MFA dialogs: Tk (portable) and zenity (GNOME), typed into from a tray click
   zsh fish  # shell completion is tested in each shell (bash is already there)
   gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libgirepository1.0-dev libcairo2-dev
   pkg-config gcc python3-dev  # building PyGObject for pystray's AppIndicator backend
