@@ -95,6 +95,7 @@ class Role:
     # direct: a code on every AssumeRole; session: one GetSessionToken with MFA per key set,
     # kept in the OS keyring, then AssumeRole from it with no prompt (sessions capped at 1 h).
     mfa_strategy: str = "direct"
+    source_identity: str | None = None  # sent as AssumeRole's SourceIdentity (CloudTrail)
 
     @property
     def target_profile(self) -> str:
@@ -225,6 +226,7 @@ ROLE_FIELDS: dict[str, Check] = {
     "region": _text(_REGION, "expected a region code like us-east-1"),
     "auto_refresh": _boolean,
     "mfa_strategy": _one_of(MFA_STRATEGIES),
+    "source_identity": _text(_SESSION_NAME, "use 2-64 of letters, digits and + = , . @ _ -"),
     "group": _text(re.compile(r"[^\x00-\x1f]{1,64}"), "use 1-64 printable characters"),
 }
 KEY_FIELDS: dict[str, Check] = {
@@ -278,6 +280,19 @@ def _check_table(
         if key not in table:
             raise ConfigError(f"{where}: missing required field '{key}'.")
     return table
+
+
+def check_role(role: Role, where: str) -> None:
+    """The checks loading applies to one role's fields (not its references)."""
+    if not _NAME.fullmatch(role.name):
+        raise ConfigError(f"{where}: the name {shown(role.name)} is not valid — {NAME_HINT}.")
+    _check_table(where, dict(_to_table(role)), ROLE_FIELDS, REQUIRED["role"])
+
+
+def as_name(text: str) -> str:
+    """A profile name made into a valid key set or role name ('team/prod' → 'team-prod')."""
+    name = re.sub(r"[^\w.@+=-]", "-", text, flags=re.ASCII).lstrip("_.@+=-")[:64]
+    return name or "profile"
 
 
 def check_name(kind: str, name: str) -> None:
@@ -365,6 +380,11 @@ def load_config(path: Path | None = None) -> Config:
     return parse_config(data, path)
 
 
+def role_table(role: Role) -> tomlkit.items.Table:
+    """A role as the config (and a shared catalogue) writes it."""
+    return _to_table(role)
+
+
 def _to_table(entry: KeySet | Role) -> tomlkit.items.Table:
     """Only the fields that differ from their defaults, so defaults can evolve."""
     table = tomlkit.table()
@@ -389,6 +409,15 @@ class ConfigStore:
 
     def put_role(self, role: Role) -> Config:
         return self._change(lambda doc: _put(doc, "roles", role))
+
+    def put_roles(self, roles: list[Role]) -> Config:
+        """Several roles in one change: all of them, or (on any problem) none."""
+
+        def put(doc: tomlkit.TOMLDocument) -> None:
+            for role in roles:
+                _put(doc, "roles", role)
+
+        return self._change(put)
 
     def remove_keyset(self, name: str) -> Config:
         config = self.load()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from configupdater import ConfigUpdater
 from configupdater.block import Comment, Space
@@ -45,6 +46,7 @@ from tray_app.errors import CredentialsFileError
 MARKER_KEY = "x_roletray_role"
 EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
 PRINCIPAL_KEY = "x_principal_arn"
+ID_KEY, SECRET_KEY = "aws_access_key_id", "aws_secret_access_key"
 LOCK_TIMEOUT = 10.0
 EDIT_ATTEMPTS = 5  # re-reads when a writer that takes no lock changes the file under us
 SETTLE_NS = 100_000_000  # a foreign write younger than this may still be in progress
@@ -108,6 +110,21 @@ class CredentialsFile:
             if MARKER_KEY in section
         }
 
+    def long_lived_keys(self) -> dict[str, tuple[str, str]]:
+        """Profiles holding a long-lived key in plaintext: profile → (key id, secret)."""
+        text = self._load()
+        if text is None:
+            return {}
+        parser = _raw_parse(text.body, self.path)
+        found = {}
+        for name in parser.sections():
+            section = parser[name]
+            key, secret = section.get(ID_KEY), section.get(SECRET_KEY)
+            temporary = "aws_session_token" in section or MARKER_KEY in section
+            if key and secret and not temporary and not key.strip().startswith("ASIA"):
+                found[name] = (key.strip(), secret.strip())
+        return found
+
     def check_writable(self, profile: str, force: bool = False) -> None:
         """Fail now, before any STS call, if writing ``profile`` would be refused or fail."""
         text = self._load()
@@ -141,6 +158,34 @@ class CredentialsFile:
             return None if new == text else new
 
         return self._edit(remove, force=None)
+
+    def scrub_keys(self, profile: str, access_key_id: str) -> bool:
+        """Take the long-lived key lines out of ``profile`` (the section goes too when
+        nothing else is left in it); every other byte stays. False when the profile no
+        longer holds that key."""
+
+        def scrub(text: _Text | None) -> _Text | None:
+            if text is None:
+                return None
+            updater = _parse(text.body, self.path)
+            blocks = _check_round_trip(updater, text.body, self.path)
+            if not updater.has_section(profile):
+                return None
+            section = updater[profile]
+            if ID_KEY not in section or section[ID_KEY].value.strip() != access_key_id:
+                return None
+            if all(o.key in (ID_KEY, SECRET_KEY) for o in section.option_blocks()):
+                # The whole section goes; the comments after it introduce the next one.
+                body = "".join(_trailing_lines(b) if b is section else str(b) for b in blocks)
+            else:
+                for key in (ID_KEY, SECRET_KEY):
+                    if key in section:
+                        del section[key]
+                body = str(updater)
+            _verify_scrub(text.body, body, profile, self.path)
+            return _Text(body, text.newline)
+
+        return self._edit(scrub, force=None)
 
     # -- internals ---------------------------------------------------------
     def _edit(
@@ -207,12 +252,7 @@ class CredentialsFile:
         """
         text = text or _Text("", newline="\n")
         updater = _parse(text.body, self.path)
-        blocks = list(updater.iter_blocks())
-        if "".join(str(block) for block in blocks) != text.body:
-            raise CredentialsFileError(
-                f"{self.path} uses a layout roletray cannot edit without changing other lines; "
-                "it was left untouched — move your profiles into plain [name] sections."
-            )
+        blocks = _check_round_trip(updater, text.body, self.path)
         existing = updater[profile] if updater.has_section(profile) else None
         if existing is not None and MARKER_KEY not in existing and not force:
             fix = (
@@ -359,6 +399,17 @@ def _parse(body: str, path: Path) -> ConfigUpdater:
     return updater
 
 
+def _check_round_trip(updater: ConfigUpdater, body: str, path: Path) -> list[Any]:
+    """The parsed blocks, which must give back the file byte for byte."""
+    blocks = list(updater.iter_blocks())
+    if "".join(str(block) for block in blocks) != body:
+        raise CredentialsFileError(
+            f"{path} uses a layout roletray cannot edit without changing other lines; "
+            "it was left untouched — move your profiles into plain [name] sections."
+        )
+    return blocks
+
+
 def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser()  # exactly what botocore.configloader uses
     parser.read_file(io.StringIO(body, newline=None), source=str(path))  # as open() reads
@@ -437,6 +488,27 @@ def _verify(old: str, new: str, profile: str, role: str | None, path: Path) -> N
         raise CredentialsFileError(
             f"Refusing to write {path}: the edit would have changed other profiles; the file "
             "was left untouched — please report this with a copy of the file's layout."
+        )
+
+
+def _verify_scrub(old: str, new: str, profile: str, path: Path) -> None:
+    """Only the two key lines of ``profile`` went; botocore sees everything else as before."""
+    try:
+        before, after = _raw_parse(old, path), _raw_parse(new, path)
+    except configparser.Error as exc:
+        raise CredentialsFileError(_parse_error_message(exc, path)) from None
+
+    def kept(parser: configparser.RawConfigParser) -> dict[str, dict[str, str]]:
+        return {
+            name: {k: v for k, v in parser[name].items() if k not in (ID_KEY, SECRET_KEY)}
+            for name in parser.sections()
+            if any(k not in (ID_KEY, SECRET_KEY) for k in parser[name]) or name != profile
+        }
+
+    if kept(before) != kept(after) or after.get(profile, SECRET_KEY, fallback=None):
+        raise CredentialsFileError(
+            f"Refusing to write {path}: removing the key of [{profile}] would have changed "
+            "other lines; the file was left untouched — remove the key by hand."
         )
 
 

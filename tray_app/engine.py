@@ -22,9 +22,9 @@ from functools import partial
 from typing import Any
 
 from tray_app.atomicfile import stamp
-from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, check_name
+from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, as_name, check_name
 from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
-from tray_app.errors import ConfigError, PromptError, RoleTrayError, StsError
+from tray_app.errors import ConfigError, KeystoreError, PromptError, RoleTrayError, StsError
 from tray_app.keystore import Keystore
 from tray_app.mfa import MfaCodes
 from tray_app.sessions import RoleStatus, role_status, statuses
@@ -122,6 +122,32 @@ class Engine:
             raise
         return keyset
 
+    def import_key(
+        self, profile: str, access_key_id: str, secret: str, verify: bool, scrub: bool
+    ) -> str:
+        """A plaintext key of the credentials file into the keyring as key set ``profile``
+        (made a valid name); with ``scrub`` its lines leave the file, but only once the
+        keyring gives the same secret back. Returns what happened, in words."""
+        name = as_name(profile)
+        existing = self.config.keys.get(name)
+        if existing and existing.access_key_id != access_key_id:
+            raise ConfigError(
+                f"Key set {name} already holds another key ({existing.access_key_id}) — import "
+                f"this one by hand with `roletray keys add NAME --access-key-id {access_key_id}`."
+            )
+        done = "already in the keyring" if existing else "stored in the keyring"
+        if not existing:
+            self.add_keys(name, access_key_id, secret, verify=verify)
+        if self.keystore.find(name) != secret:
+            raise KeystoreError(
+                f"The OS keyring does not give back the secret of [{profile}] for key set "
+                f"{name}; the credentials file was left as it was — run `roletray keys add "
+                f"{name} --access-key-id {access_key_id}` with the secret from [{profile}]."
+            )
+        if scrub and self.credentials.scrub_keys(profile, access_key_id):
+            done += "; removed from the credentials file"
+        return done
+
     def remove_keys(self, name: str) -> None:
         self._config = self.store.remove_keyset(name)
         self.keystore.delete(name)
@@ -190,6 +216,7 @@ class Engine:
             external_id=role.external_id,
             mfa_serial=role.mfa_serial if direct else None,
             mfa_code=code() if direct else None,
+            source_identity=role.source_identity,
         )
         log.debug(
             "assuming %s in %s as session %s with key set %s (%s)",

@@ -50,6 +50,7 @@ class AssumeRequest:
     external_id: str | None = None
     mfa_serial: str | None = None
     mfa_code: str | None = None
+    source_identity: str | None = None
 
     def __repr__(self) -> str:  # the MFA code is short-lived but still not for logs
         return f"AssumeRequest(role={self.role!r}, role_arn={self.role_arn!r})"
@@ -97,6 +98,8 @@ class BotoSts:
         }
         if request.external_id:
             params["ExternalId"] = request.external_id
+        if request.source_identity:
+            params["SourceIdentity"] = request.source_identity
         if request.mfa_serial:
             params["SerialNumber"] = request.mfa_serial
             params["TokenCode"] = request.mfa_code or ""

@@ -38,6 +38,21 @@ def add_parsers(verbs: Verbs) -> None:
     rm = sub.add_parser("remove", help="forget a key set and delete its secret from the keyring")
     rm.add_argument("name", help="the key set to forget (its secret leaves the keyring)")
     rm.set_defaults(handler=cmd_remove)
+    imp = sub.add_parser(
+        "import",
+        help="move plaintext long-lived keys from the credentials file into the keyring",
+        description="Each profile of the credentials file holding a long-lived key (AKIA…, no "
+        "session token) becomes a key set of the same name, checked with GetCallerIdentity. "
+        "With --scrub its key lines then leave the file (the same locked, atomic writer; "
+        "every other byte kept), but only after the keyring gives the secret back.",
+    )
+    imp.add_argument(
+        "--profile", action="append", default=[], metavar="P", help="only this profile (repeatable)"
+    )
+    imp.add_argument("--scrub", action="store_true", help="remove the keys from the file after")
+    imp.add_argument("--no-verify", action="store_true", help="skip the GetCallerIdentity check")
+    imp.add_argument("--dry-run", action="store_true", help="list what would move, change nothing")
+    imp.set_defaults(handler=cmd_import)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -79,3 +94,35 @@ def _key_input(args: argparse.Namespace) -> tuple[str, str]:
     from tray_app.prompt.terminal import read_secret
 
     return args.access_key_id, read_secret(args.name)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tray_app.config import as_name
+    from tray_app.errors import RoleTrayError
+
+    engine = engine_for(args)
+    found = engine.credentials.long_lived_keys()
+    wanted = args.profile or list(found)
+    worst, rows = 0, []
+    for profile in wanted:
+        if profile not in found:
+            rows.append({"profile": profile, "keys": None, "result": "no long-lived key there"})
+            continue
+        key_id, secret = found[profile]
+        row = {"profile": profile, "keys": as_name(profile), "access_key_id": key_id}
+        if args.dry_run:
+            row["result"] = "would move" + (" and scrub" if args.scrub else "")
+        else:
+            try:
+                row["result"] = engine.import_key(
+                    profile, key_id, secret, verify=not args.no_verify, scrub=args.scrub
+                )
+            except RoleTrayError as exc:
+                row["result"], worst = f"not moved: {exc}", 1
+        rows.append(row)
+    emit(args, rows, ("profile", "keys", "access_key_id", "result"))
+    if not found:
+        print(f"No long-lived keys in {engine.credentials.path}.")
+    elif not args.dry_run and not args.scrub and worst == 0:
+        print("The keys are still in the file too: run again with --scrub to remove them.")
+    return worst

@@ -6,11 +6,13 @@ import argparse
 import sys
 from typing import Any
 
+from tray_app.cli import catalogue
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for, load_config
 from tray_app.config import CHAINED_MAX_DURATION, DEFAULT_DURATION, MFA_STRATEGIES, Role
 
 UNSETTABLE = (
     "profile", "session_name", "external_id", "mfa_serial", "mfa_strategy", "region", "group",
+    "source_identity",
 )  # fmt: skip
 STRATEGY_HELP = (
     "with --mfa-serial: 'direct' asks for a code on every assume (sessions up to the role's "
@@ -56,6 +58,7 @@ def add_parsers(verbs: Verbs) -> None:
     rm = sub.add_parser("remove", help="forget a role and remove its temporary credentials")
     rm.add_argument("name", help="the role to forget (its profile is removed too)")
     rm.set_defaults(handler=cmd_remove)
+    catalogue.add_parsers(sub)
 
 
 def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
@@ -97,11 +100,14 @@ def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
         **keep,
     )
     parser.add_argument("--group", help="menu group (default: the account id)", **keep)
+    parser.add_argument(
+        "--source-identity", help="SourceIdentity to set (CloudTrail shows it)", **keep
+    )
 
 
 FIELDS = (
     "role_arn", "keys", "profile", "session_name", "external_id", "duration", "mfa_serial",
-    "mfa_strategy", "region", "auto_refresh", "group",
+    "mfa_strategy", "region", "auto_refresh", "group", "source_identity",
 )  # fmt: skip
 
 
