@@ -184,3 +184,38 @@ def test_an_imported_role_is_assumed_from_the_tray_menu(
     wait_for(lambda: tray.profile("client-a-readonly-roletray"), "the imported role's profile")
     arn = setup.home.caller_arn("client-a-readonly-roletray", proxy.url)
     assert arn.endswith(f"/{setup.alice.name}")
+
+
+def _press_in_dialog(tray: Tray, title: str, *keys: str) -> None:
+    found: list[str] = []
+
+    def shown() -> bool:
+        found[:] = tray.desktop.run(
+            "xdotool", "search", "--onlyvisible", "--name", title, check=False
+        ).split()
+        return bool(found)
+
+    wait_for(shown, f"the {title!r} dialog")
+    tray.shot("dialog")
+    tray.desktop.run("xdotool", "windowfocus", "--sync", found[-1], check=False)
+    tray.desktop.keys(*keys)
+    wait_for(lambda: not shown(), f"the {title!r} dialog to close")
+
+
+def test_the_tray_imports_keys_and_roles_after_asking(
+    setup: Setup, start_tray: Callable[..., Tray], proxy: FaultProxy
+) -> None:
+    tray = start_tray(settings='mfa_prompt = "zenity"')
+    assert tray.choose("Import from ~/.aws/config…") == ["import-aws", ""]
+    _press_in_dialog(tray, "move keys into the keyring", "Tab", "Tab", "Return")
+    _press_in_dialog(tray, "import roles", "Tab", "Tab", "Return")
+    tray.wait_label("client-a-readonly (client-a-readonly-roletray) — not assumed")
+    done = tray.desktop.wait_notification(rf"^Imported {len(IMPORTED)} roles$")
+    assert "client-a-admin" in done["body"]
+    assert setup.alice.secret_access_key not in setup.home.credentials.read_text()
+    assert "[personal]" not in setup.home.credentials.read_text()
+
+    assert tray.choose("Check setup") == ["doctor", ""]
+    report = tray.desktop.wait_notification(r"^Setup check: \d+ broken")
+    assert report["body"] == "The report is open."
+    _press_in_dialog(tray, "check setup", "Return")

@@ -162,6 +162,24 @@ def _verdict(source: str, role: Role, config: Config, key_source: str, taken: se
     return Verdict(source, ADD, "", role)
 
 
+PLAN_COLUMNS = ("from", "action", "role", "profile", "keys", "reason")
+
+
+def plan_rows(verdicts: Iterable[Verdict], dry_run: bool = False) -> list[dict[str, Any]]:
+    """The plan as rows of PLAN_COLUMNS (the CLI prints them; the tray shows them)."""
+    return [
+        {
+            "from": v.source,
+            "action": "would add" if dry_run and v.action == ADD else v.action,
+            "role": v.role.name if v.role else None,
+            "profile": v.role.target_profile if v.role else None,
+            "keys": v.role.keys if v.role else None,
+            "reason": v.reason,
+        }
+        for v in verdicts
+    ]
+
+
 # -- shared catalogues -------------------------------------------------------------------
 def export_catalogue(config: Config, group: str | None = None) -> str:
     """The roles (never a secret, never a key id) as TOML a team can hand around."""

@@ -148,6 +148,11 @@ class Engine:
             done += "; removed from the credentials file"
         return done
 
+    def identity(self, key: SigningKey) -> tuple[str, datetime | None]:
+        """Who ``key`` is, and STS's clock (for a skew check)."""
+        config = self.config
+        return self._sts(config).identity(key, config.settings.region)
+
     def remove_keys(self, name: str) -> None:
         self._config = self.store.remove_keyset(name)
         self.keystore.delete(name)
@@ -200,9 +205,27 @@ class Engine:
         never prompts: a role that needs a code then raises ``MfaNeeded``."""
         config = self.config
         role = config.role(name)
-        keyset = config.keyset(role.keys)
         refuse_code_without_mfa(role, mfa_code)
         self.credentials.check_writable(role.target_profile, force)  # fail before the network
+        creds = self._fetch(config, role, mfa_code, interactive)
+        if self._closed:
+            raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
+        self.credentials.write_profile(
+            role.target_profile, role.name, creds, region=role.region, force=force
+        )
+        log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
+        return role_status(role, self.credentials.managed_profiles(), self.clock())
+
+    def try_role(self, name: str) -> str:
+        """AssumeRole and throw the session away (never prompts): the ARN it gave."""
+        config = self.config
+        return self._fetch(config, config.role(name), None, interactive=False).principal_arn
+
+    def _fetch(
+        self, config: Config, role: Role, mfa_code: str | None, interactive: bool
+    ) -> TemporaryCredentials:
+        """The role's credential source signs AssumeRole (with a code where it asks)."""
+        keyset = config.keyset(role.keys)
         code = partial(self.mfa.code, role, config.settings, mfa_code, interactive)
         source = self._source(role, keyset, config, code)
         signer = source.retrieve()
@@ -222,14 +245,7 @@ class Engine:
             "assuming %s in %s as session %s with key set %s (%s)",
             role.role_arn, request.region, request.session_name, keyset.name, signer.access_key_id,
         )  # fmt: skip
-        creds = self._assume_role(config, source, signer, request)
-        if self._closed:
-            raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
-        self.credentials.write_profile(
-            role.target_profile, role.name, creds, region=role.region, force=force
-        )
-        log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
-        return role_status(role, self.credentials.managed_profiles(), self.clock())
+        return self._assume_role(config, source, signer, request)
 
     def _assume_role(
         self, config: Config, source: Source, signer: SigningKey, request: AssumeRequest

@@ -77,6 +77,7 @@ class Limits:
 class Sts(Protocol):
     def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials: ...
     def caller_identity(self, key: SigningKey, region: str) -> str: ...
+    def identity(self, key: SigningKey, region: str) -> tuple[str, datetime | None]: ...
     def session_token(
         self, key: SigningKey, serial: str, code: str, duration: int, region: str
     ) -> SigningKey: ...
@@ -135,10 +136,18 @@ class BotoSts:
         )
 
     def caller_identity(self, key: SigningKey, region: str) -> str:
+        return self.identity(key, region)[0]
+
+    def identity(self, key: SigningKey, region: str) -> tuple[str, datetime | None]:
+        """GetCallerIdentity: the ARN, and STS's clock (its Date header) for a skew check."""
+        from email.utils import parsedate_to_datetime
+
         client = self._client(key, region)
         log.debug("STS endpoint for key set %s: %s", key.keyset, client.meta.endpoint_url)
         with _explained(f"checking key set {key.keyset}", key, None, client):
-            return client.get_caller_identity()["Arn"]
+            response = client.get_caller_identity()
+        date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        return response["Arn"], _as_utc(parsedate_to_datetime(date)) if date else None
 
     def _client(self, key: SigningKey, region: str) -> BaseClient:
         import boto3

@@ -58,18 +58,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         verdicts = aws.plan_from_aws_config(profiles, engine.config, keys, args.profile, fmt)
         where = str(path)
     adding = [v.role for v in verdicts if v.action == aws.ADD and v.role]
-    rows = [
-        {
-            "from": v.source,
-            "action": "would add" if args.dry_run and v.action == aws.ADD else v.action,
-            "role": v.role.name if v.role else None,
-            "profile": v.role.target_profile if v.role else None,
-            "keys": v.role.keys if v.role else None,
-            "reason": v.reason,
-        }
-        for v in verdicts
-    ]
-    emit(args, rows, ("from", "action", "role", "profile", "keys", "reason"))
+    emit(args, aws.plan_rows(verdicts, args.dry_run), aws.PLAN_COLUMNS)
     if adding and not args.dry_run:
         engine.store.put_roles(adding)
     verb = "Would add" if args.dry_run else "Added"

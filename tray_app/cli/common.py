@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tray_app.config import Config, ConfigStore
 from tray_app.credentials_file import format_expiry
+from tray_app.text import table
 
 if TYPE_CHECKING:
     from tray_app.engine import Engine
@@ -37,15 +38,7 @@ def emit(args: argparse.Namespace, rows: list[dict], columns: Sequence[str]) -> 
     if getattr(args, "json", False):
         print(json.dumps(rows, indent=2, default=_json_default))
         return 0
-    if not rows:
-        print("(none)")
-        return 0
-    table = [[c.upper() for c in columns]] + [[str(r.get(c) or "-") for c in columns] for r in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
-    for line in table:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        )
+    print(table(rows, columns))
     return 0
 
 

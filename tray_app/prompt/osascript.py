@@ -13,3 +13,16 @@ SCRIPT = (
 
 def command(role: Role) -> list[str]:
     return ["osascript", *[arg for line in SCRIPT for arg in ("-e", line)], question(role)]
+
+
+REPORT = (
+    "on run argv",
+    'display dialog (item 2 of argv) with title (item 1 of argv) buttons {"Cancel", '
+    "(item 3 of argv)} default button 2",
+    "end run",
+)
+
+
+def report_command(title: str, text: str, ok: str | None) -> tuple[list[str], str | None]:
+    script = [arg for line in REPORT for arg in ("-e", line)]
+    return ["osascript", *script, title, text, ok or "OK"], None

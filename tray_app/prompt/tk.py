@@ -15,14 +15,51 @@ from tray_app.prompt.dialogs import question
 
 
 def command(role: Role) -> list[str]:
+    return [_python(), "-m", "tray_app.prompt.tk", role.name, question(role)]
+
+
+def report_command(title: str, text: str, ok: str | None) -> tuple[list[str], str | None]:
+    """A report window (the text on stdin); exit 0 for ``ok``, 1 for Cancel."""
+    return [_python(), "-m", "tray_app.prompt.tk", "--report", title, ok or ""], text
+
+
+def _python() -> str:
     python = sys.executable
     if sys.platform == "win32" and python.lower().endswith("python.exe"):
         python = python[: -len("python.exe")] + "pythonw.exe"  # no console window flashes up
-    return [python, "-m", "tray_app.prompt.tk", role.name, question(role)]
+    return python
+
+
+def report(title: str, ok: str) -> int:
+    import tkinter as tk
+
+    root = tk.Tk()
+    root.title(title)
+    root.attributes("-topmost", True)
+    text = tk.Text(root, width=110, height=24, font="TkFixedFont", wrap="none")
+    text.insert("1.0", sys.stdin.read())
+    text.configure(state="disabled")
+    text.pack(padx=8, pady=8, fill="both", expand=True)
+    chosen: list[int] = []
+    buttons = tk.Frame(root, pady=8)
+    if ok:
+        tk.Button(buttons, text=ok, command=lambda: (chosen.append(0), root.destroy())).pack(
+            side="left", padx=4
+        )
+    tk.Button(buttons, text="Cancel" if ok else "Close", command=root.destroy).pack(
+        side="left", padx=4
+    )
+    buttons.pack()
+    root.bind("<Escape>", lambda _e: root.destroy())
+    root.after(50, lambda: (root.lift(), root.focus_force()))
+    root.mainloop()
+    return 0 if chosen or not ok else 1
 
 
 def main(argv: list[str]) -> int:
     """The dialog itself: print the code and exit 0, or exit 1 when cancelled."""
+    if argv[0] == "--report":
+        return report(argv[1], argv[2])
     import tkinter as tk
 
     root = tk.Tk()
@@ -45,7 +82,10 @@ def main(argv: list[str]) -> int:
     buttons.pack()
     root.bind("<Return>", submit)
     root.bind("<Escape>", lambda _e: root.destroy())
-    root.after(50, lambda: (root.lift(), root.focus_force(), entry.focus_set()))
+    # The entry has Tk's focus before the window is even mapped: keys typed the moment the
+    # window gets the keyboard land in it (set later, the first digits were lost).
+    entry.focus_set()
+    root.after(50, lambda: (root.lift(), entry.focus_force()))
     root.mainloop()
     if not result:
         return 1

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from tray_app import __version__
+from tray_app import __version__, text
 from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.config import Config
 from tray_app.engine import Engine
@@ -112,6 +112,8 @@ class Controller:
             "refresh-all": lambda: self._submit(self._refresh_all_job),
             "mfa-renew": lambda: self._submit(self._renew_mfa_job, name),
             "mfa-clear": lambda: self._submit(self._clear_mfa_job, name),
+            "import-aws": lambda: self._submit(self._import_job),
+            "doctor": lambda: self._submit(self._doctor_job),
             "open-config": self._open_config,
             "reload": self.reload,
             "about": self._about,
@@ -403,6 +405,43 @@ class Controller:
         detail = f"Failed: {', '.join(failed)} — see each role in the menu." if failed else ""
         self.notifier.notify(summary, detail or ", ".join(renewed) or "No active sessions.")
 
+    # -- arriving with an AWS setup, and checking it ------------------------------------
+    def _import_job(self) -> None:
+        """Plaintext keys into the keyring (asked first), then roles from ~/.aws/config."""
+        from tray_app import aws_config as aws
+        from tray_app.prompt import report
+
+        engine = self.engine
+        settings = engine.config.settings
+        keys = engine.credentials.long_lived_keys()
+        question = _keys_question(keys, engine.credentials.path)
+        title = "RoleTray — move keys into the keyring"
+        if keys and report.ask(settings, title, question, ok="Move keys"):
+            for profile, (key_id, secret) in keys.items():
+                engine.import_key(profile, key_id, secret, verify=True, scrub=True)
+        path = aws.aws_config_path()
+        verdicts = aws.plan_from_aws_config(aws.load_profiles(path), engine.config, {})
+        adding = [v.role for v in verdicts if v.action == aws.ADD and v.role]
+        plan = f"{path}\n\n" + text.table(aws.plan_rows(verdicts, dry_run=True), aws.PLAN_COLUMNS)
+        title = "RoleTray — import roles"
+        if not adding:
+            report.ask(settings, title, plan + "\n\nNothing new to add.")
+        elif report.ask(settings, title, plan, ok=f"Add {len(adding)} roles"):
+            engine.store.put_roles(adding)
+            engine.reload()
+            names = ", ".join(r.name for r in adding)
+            self.notifier.notify(f"Imported {len(adding)} roles", names[:200])
+
+    def _doctor_job(self) -> None:
+        from tray_app import doctor
+        from tray_app.prompt import report
+
+        findings = doctor.run(self.engine)
+        counts = {s: sum(f.status == s for f in findings) for s in (doctor.BROKEN, doctor.WARN)}
+        summary = f"{counts[doctor.BROKEN]} broken, {counts[doctor.WARN]} warning(s)"
+        self.notifier.notify(f"Setup check: {summary}", "The report is open.")
+        report.ask(self.engine.config.settings, "RoleTray — check setup", doctor.render(findings))
+
     # -- small actions -------------------------------------------------------------
     def _copy_export(self, name: str) -> None:
         profile = self.engine.config.role(name).target_profile
@@ -426,6 +465,15 @@ class Controller:
             f"RoleTray {__version__}",
             f"Config: {self.engine.store.path}\nCredentials: {self.engine.credentials.path}",
         )
+
+
+def _keys_question(keys: dict[str, tuple[str, str]], path: object) -> str:
+    listed = "\n".join(f"  [{profile}]  {key_id}" for profile, (key_id, _) in keys.items())
+    return (
+        f"{path} holds long-lived keys in plaintext:\n\n{listed}\n\nMove them into the OS "
+        "keyring (each checked with AWS first) and remove them from the file? Every other "
+        "line of the file stays as it is."
+    )
 
 
 def _refreshing_with(config: Config, keyset: str) -> list[str]:

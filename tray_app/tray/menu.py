@@ -141,6 +141,8 @@ def build_menu(view: TrayView) -> tuple[Item, ...]:
         Item("Refresh all active", ("refresh-all", ""), enabled=any_active),
         Item("Open config file", ("open-config", "")),
         Item("Reload config", ("reload", "")),
+        Item("Import from ~/.aws/config…", ("import-aws", "")),
+        Item("Check setup", ("doctor", "")),
         Item(f"About RoleTray {view.version}".rstrip(), ("about", "")),
         Item("Quit", ("quit", "")),
     ]
