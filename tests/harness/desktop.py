@@ -168,16 +168,21 @@ class Desktop:
         )
 
     def popups(self, known: set[str]) -> list[str]:
-        """Windows shown since ``known`` was taken that are big enough to be a menu
-        (dunst's notification windows are not)."""
+        """Windows shown since ``known`` was taken that are big enough to be a menu: not
+        dunst's notifications, and not roletray's own dialogs (titled "RoleTray…"), which
+        a menu action may open before the menu has gone."""
         return [
             w
             for w in self.visible_windows() - known
             if (g := self.geometry(w))
             and g["WIDTH"] > 40
             and g["HEIGHT"] > 40
-            and self.run("xdotool", "getwindowname", w, check=False).strip() != "Dunst"
+            and not self._not_a_menu(w)
         ]
+
+    def _not_a_menu(self, window: str) -> bool:
+        name = self.run("xdotool", "getwindowname", window, check=False).strip()
+        return name == "Dunst" or name.startswith("RoleTray")
 
     def tray_icons(self) -> list[dict[str, int]]:
         """Geometry of every icon in the tray host."""

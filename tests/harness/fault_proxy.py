@@ -185,11 +185,13 @@ class FaultProxy:
     def _mfa_ok(self, form: dict[str, str]) -> bool:
         faults = self.faults
         code = form.get("TokenCode", "")
-        wanted = totp(faults.mfa_totp_step) if faults.mfa_totp_step else faults.mfa_code
-        if wanted is None:
+        step = faults.mfa_totp_step
+        # Like AWS, the current window's code or the one before (a code typed at its end).
+        wanted = {totp(step), totp(step, time.time() - step)} if step else {faults.mfa_code}
+        if wanted == {None}:
             return True  # no MFA check asked for: moto's behaviour
         with self.lock:
-            if code != wanted or (form["SerialNumber"], code) in faults.used_codes:
+            if code not in wanted or (form["SerialNumber"], code) in faults.used_codes:
                 return False
             faults.used_codes.add((form["SerialNumber"], code))
         return True

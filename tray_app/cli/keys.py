@@ -125,4 +125,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"No long-lived keys in {engine.credentials.path}.")
     elif not args.dry_run and not args.scrub and worst == 0:
         print("The keys are still in the file too: run again with --scrub to remove them.")
+    if found and not args.dry_run:
+        print("Next: `roletray roles import` adds the roles of ~/.aws/config that use them.")
     return worst
