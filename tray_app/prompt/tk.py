@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
     import tkinter as tk
 
     root = tk.Tk()
-    root.title(f"RoleTray — {argv[0]}")
+    root.title("RoleTray")
     root.attributes("-topmost", True)
     root.resizable(False, False)
     tk.Label(root, text=argv[1], padx=12, pady=8).pack()
@@ -85,6 +85,9 @@ def main(argv: list[str]) -> int:
     # The entry has Tk's focus before the window is even mapped: keys typed the moment the
     # window gets the keyboard land in it (set later, the first digits were lost).
     entry.focus_set()
+    # The role's name joins the title once the entry has the keyboard: a script (or a
+    # screen reader) that waits for that title knows typing will land.
+    entry.bind("<FocusIn>", lambda _e: root.title(f"RoleTray — {argv[0]}"))
     root.after(50, lambda: (root.lift(), entry.focus_force()))
     root.mainloop()
     if not result:
