@@ -11,6 +11,7 @@ APT_PACKAGES=(
   haskell-gtk-sni-tray-utils  # a StatusNotifierItem tray host (how KDE and GNOME show icons)
   python3-tk zenity  # the MFA dialogs: Tk (portable) and zenity (GNOME), typed into from a tray click
   zsh fish  # shell completion is tested in each shell (bash is already there)
+  desktop-file-utils  # desktop-file-validate checks the autostart entry
   gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libgirepository1.0-dev libcairo2-dev
   pkg-config gcc python3-dev  # building PyGObject for pystray's AppIndicator backend
   faketime  # a real wall-clock jump for the sleep/wake test

@@ -80,7 +80,8 @@ def test_menu_lists_roles_then_actions_then_app_items() -> None:
     assert menu[0].action == ("assume", "prod")
     assert labels[2:] == [
         "-", "Role actions", "-", "Refresh all active", "Open config file",
-        "Reload config", "Import from ~/.aws/config…", "Check setup", "About RoleTray 9.9", "Quit",
+        "Reload config", "Import from ~/.aws/config…", "Check setup", "Start at login",
+        "About RoleTray 9.9", "Quit",
     ]  # fmt: skip
     prod_actions = menu[3].children[0].children
     assert [i.label for i in prod_actions] == [

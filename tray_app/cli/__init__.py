@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tray_app import __version__
-from tray_app.cli import completion, doctor, keys, mfa, roles, sessions, settings
+from tray_app.cli import autostart, completion, doctor, keys, mfa, roles, sessions, settings
 from tray_app.cli.common import Handler
 from tray_app.errors import RoleTrayError
 from tray_app.logs import setup_logging
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log detail (no secrets)")
     verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (keys, roles, sessions, mfa, settings, doctor, completion):
+    for module in (keys, roles, sessions, mfa, settings, doctor, autostart, completion):
         module.add_parsers(verbs)
     tray = verbs.add_parser("tray", help="start the tray (the default with no command)")
     tray.set_defaults(handler=run_tray)

@@ -60,6 +60,7 @@ class Controller:
         self._mfa_told: set[str] = set()  # key sets whose ended MFA session was announced
         self._mfa_waiting: dict[str, set[str]] = {}  # key set → roles whose refresh needs it
         self._mfa_loaded = False
+        self._autostart: bool | None = None  # starts at login (read once, then on toggle)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roletray-sts")
         self._jobs: set[Future[None]] = set()
 
@@ -99,7 +100,9 @@ class Controller:
             MfaView(name, known.get(name), bool(known.get(name) and known[name] <= now))
             for name in sorted({r.keys for r in config.roles.values() if r.mfa_session})
         )
-        return TrayView(tuple(roles), None, __version__, self.notifier.where, mfa)
+        return TrayView(
+            tuple(roles), None, __version__, self.notifier.where, mfa, self._starts_at_login()
+        )
 
     # -- menu actions ------------------------------------------------------------
     def dispatch(self, action: Action) -> None:
@@ -114,6 +117,7 @@ class Controller:
             "mfa-clear": lambda: self._submit(self._clear_mfa_job, name),
             "import-aws": lambda: self._submit(self._import_job),
             "doctor": lambda: self._submit(self._doctor_job),
+            "autostart": self._toggle_autostart,
             "open-config": self._open_config,
             "reload": self.reload,
             "about": self._about,
@@ -451,6 +455,23 @@ class Controller:
         role = self.engine.config.role(name)
         self.engine.store.put_role(replace(role, auto_refresh=not role.auto_refresh))
         self.engine.reload()
+
+    def _starts_at_login(self) -> bool:
+        if self._autostart is None:
+            from tray_app.autostart import for_platform
+
+            self._autostart = for_platform().status() is not None
+        return self._autostart
+
+    def _toggle_autostart(self) -> None:
+        from tray_app.autostart import for_platform, tray_command
+
+        item = for_platform()
+        if self._starts_at_login():
+            item.disable()
+        else:
+            item.enable(tray_command())
+        self._autostart = None  # read back: the menu shows what is there, not what we meant
 
     def _open_config(self) -> None:
         path = self.engine.store.path

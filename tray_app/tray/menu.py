@@ -50,6 +50,7 @@ class TrayView:
     version: str = ""
     notices: str = "desktop"  # where notifications go: desktop, tray, or log (none shown)
     mfa: tuple[MfaView, ...] = ()  # key sets that session-strategy roles sign with
+    autostart: bool = False  # starts at login
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def build_menu(view: TrayView) -> tuple[Item, ...]:
         Item("Reload config", ("reload", "")),
         Item("Import from ~/.aws/config…", ("import-aws", "")),
         Item("Check setup", ("doctor", "")),
+        Item("Start at login", ("autostart", ""), checked=view.autostart),
         Item(f"About RoleTray {view.version}".rstrip(), ("about", "")),
         Item("Quit", ("quit", "")),
     ]
