@@ -79,7 +79,7 @@ def test_menu_lists_roles_then_actions_then_app_items() -> None:
     assert labels[:2] == ["prod — 42 min left", "dev (dev-p) — not assumed"]
     assert menu[0].action == ("assume", "prod")
     assert labels[2:] == [
-        "-", "Role actions", "-", "Refresh all active", "Open config file",
+        "-", "Role actions", "Open console", "-", "Refresh all active", "Open config file",
         "Reload config", "Import from ~/.aws/config…", "Check setup", "Start at login",
         "About RoleTray 9.9", "Quit",
     ]  # fmt: skip

@@ -47,6 +47,7 @@ MARKER_KEY = "x_roletray_role"
 EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
 PRINCIPAL_KEY = "x_principal_arn"
 ID_KEY, SECRET_KEY = "aws_access_key_id", "aws_secret_access_key"
+TOKEN_KEY = "aws_session_token"
 LOCK_TIMEOUT = 10.0
 EDIT_ATTEMPTS = 5  # re-reads when a writer that takes no lock changes the file under us
 SETTLE_NS = 100_000_000  # a foreign write younger than this may still be in progress
@@ -109,6 +110,25 @@ class CredentialsFile:
             for section in _parse(text.body, self.path).iter_sections()
             if MARKER_KEY in section
         }
+
+    def session(self, profile: str) -> TemporaryCredentials | None:
+        """The temporary credentials roletray wrote to ``profile`` (None: none there)."""
+        text = self._load()
+        if text is None:
+            return None
+        updater = _parse(text.body, self.path)
+        if not updater.has_section(profile) or MARKER_KEY not in updater[profile]:
+            return None
+        section = updater[profile]
+        managed = _managed_profile(section)
+        values = {key: section[key].value.strip() for key in (ID_KEY, SECRET_KEY, TOKEN_KEY)
+                  if key in section}  # fmt: skip
+        if managed.expiration is None or len(values) < 3:
+            return None
+        return TemporaryCredentials(
+            values[ID_KEY], values[SECRET_KEY], values[TOKEN_KEY], managed.expiration,
+            managed.principal_arn or "",
+        )  # fmt: skip
 
     def long_lived_keys(self) -> dict[str, tuple[str, str]]:
         """Profiles holding a long-lived key in plaintext: profile → (key id, secret)."""

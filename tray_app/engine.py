@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -39,6 +39,7 @@ StsFactory = Callable[[Config], Sts]
 # What STS says when a session we signed with was revoked or ended early: make a new one.
 _STALE_SESSION = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 _SESSION_CHARS = re.compile(r"[^\w+=,.@-]")
+CONSOLE_MIN_LEFT = timedelta(minutes=5)
 
 
 def utc_now() -> datetime:
@@ -215,6 +216,26 @@ class Engine:
         )
         log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
         return role_status(role, self.credentials.managed_profiles(), self.clock())
+
+    def console_url(
+        self, name: str, destination: str | None = None, region: str | None = None
+    ) -> str:
+        """A console sign-in URL for the role's session (assumed first when it has under
+        five minutes left). A secret: the caller opens it, never logs it."""
+        from tray_app import console, partitions
+
+        config = self.config
+        role = config.role(name)
+        creds = self.credentials.session(role.target_profile)
+        if creds is None or creds.expiration - self.clock() < CONSOLE_MIN_LEFT:
+            self.assume(name)
+            creds = self.credentials.session(role.target_profile)
+        if creds is None:
+            raise RoleTrayError(f"Role {name} has no session to sign in with — assume it first.")
+        partition = partitions.of_arn(role.role_arn)
+        duration = None if role.mfa_session else role.duration  # chained: AWS refuses one
+        where = region or config.region_for(role)
+        return console.login_url(creds, partition, where, destination, duration)
 
     def try_role(self, name: str) -> str:
         """AssumeRole and throw the session away (never prompts): the ARN it gave."""

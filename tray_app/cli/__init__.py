@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tray_app import __version__
-from tray_app.cli import autostart, completion, doctor, keys, mfa, roles, sessions, settings
+from tray_app.cli import (
+    autostart,
+    completion,
+    console,
+    doctor,
+    keys,
+    mfa,
+    roles,
+    sessions,
+    settings,
+)  # fmt: skip
 from tray_app.cli.common import Handler
 from tray_app.errors import RoleTrayError
 from tray_app.logs import setup_logging
@@ -78,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log detail (no secrets)")
     verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (keys, roles, sessions, mfa, settings, doctor, autostart, completion):
+    for module in (
+        keys, roles, sessions, console, mfa, settings, doctor, autostart, completion,
+    ):  # fmt: skip
         module.add_parsers(verbs)
     tray = verbs.add_parser("tray", help="start the tray (the default with no command)")
     tray.set_defaults(handler=run_tray)

@@ -25,6 +25,7 @@ NAMES = {
     "roles remove": "roles",
     "keys remove": "keys",
     "mfa clear": "keys",
+    "console": "roles",
 }
 SHELLS = ("bash", "zsh", "fish")
 

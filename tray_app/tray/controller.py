@@ -118,6 +118,7 @@ class Controller:
             "import-aws": lambda: self._submit(self._import_job),
             "doctor": lambda: self._submit(self._doctor_job),
             "autostart": self._toggle_autostart,
+            "console": lambda: self._submit(self._console_job, name),
             "open-config": self._open_config,
             "reload": self.reload,
             "about": self._about,
@@ -455,6 +456,14 @@ class Controller:
         role = self.engine.config.role(name)
         self.engine.store.put_role(replace(role, auto_refresh=not role.auto_refresh))
         self.engine.reload()
+
+    def _console_job(self, name: str) -> None:
+        import webbrowser
+
+        url = self.engine.console_url(name)  # a secret: to the browser, nowhere else
+        if not webbrowser.open(url):
+            raise RoleTrayError("No browser could be started — run `roletray console --print`.")
+        self.notifier.notify(f"Opening the AWS console for {name}", "In your browser.")
 
     def _starts_at_login(self) -> bool:
         if self._autostart is None:

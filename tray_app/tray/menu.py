@@ -134,6 +134,7 @@ def build_menu(view: TrayView) -> tuple[Item, ...]:
     items.extend(_grouped(view.roles, lambda role: _role_item(role, view.notices)))
     if view.roles:
         items += [SEPARATOR, Item("Role actions", children=tuple(_grouped(view.roles, _actions)))]
+        items.append(Item("Open console", children=tuple(_grouped(view.roles, _console))))
     if view.mfa:
         items.append(Item("MFA sessions", children=tuple(_mfa_item(m) for m in view.mfa)))
     any_active = any(r.state is State.ACTIVE for r in view.roles)
@@ -190,6 +191,10 @@ def _actions(role: RoleView) -> Item:
             *_mfa_note(role),
         ),
     )
+
+
+def _console(role: RoleView) -> Item:
+    return Item(role.name, ("console", role.name), enabled=not role.busy)
 
 
 def _mfa_note(role: RoleView) -> tuple[Item, ...]:
