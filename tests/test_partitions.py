@@ -131,3 +131,18 @@ def test_config_validation_also_refuses_a_key_of_another_partition(tmp_path: Pat
     }
     with pytest.raises(ConfigError, match="belongs to aws-cn"):
         parse_config(data, tmp_path / "c.toml")
+
+
+def test_one_sts_client_per_key_and_region_is_reused_and_a_new_key_gets_its_own() -> None:
+    from tray_app.sts import MAX_CLIENTS
+
+    sts = BotoSts()
+    key = SigningKey("work", "AKIAFAKEFAKEFAKEFAKE", "secret")
+    first = sts._client(key, "eu-west-1")
+    assert sts._client(key, "eu-west-1") is first, "reused"
+    assert sts._client(key, "us-east-1") is not first, "another region, another client"
+    rekeyed = SigningKey("work", "AKIAFAKEFAKEFAKEFAKE", "a new secret")
+    assert sts._client(rekeyed, "eu-west-1") is not first, "a changed secret is not reused"
+    for i in range(MAX_CLIENTS + 5):
+        sts._client(SigningKey("k", f"AKIAFAKE{i:012d}", "s"), "eu-west-1")
+    assert len(sts._clients) == MAX_CLIENTS, "bounded"

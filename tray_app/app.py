@@ -42,10 +42,12 @@ def build_engine(
     """
     from tray_app.sts import BotoSts, Limits
 
+    clients: dict[Limits, BotoSts] = {}  # one per limits: its clients are reused
+
     def sts_for(config: Config) -> BotoSts:
         settings = config.settings
         limits = Limits.from_settings(settings.sts_timeout, settings.sts_attempts)
-        return BotoSts(limits, endpoint_url=sts_endpoint)
+        return clients.setdefault(limits, BotoSts(limits, endpoint_url=sts_endpoint))
 
     mfa = MfaCodes(tell=tell)
     if shell is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -83,6 +85,9 @@ class Sts(Protocol):
     ) -> SigningKey: ...
 
 
+MAX_CLIENTS = 16
+
+
 class BotoSts:
     """The real STS through boto3."""
 
@@ -90,6 +95,12 @@ class BotoSts:
         self.limits = limits or Limits()
         # None: botocore's regional endpoint (or AWS_ENDPOINT_URL_STS).
         self.endpoint_url = endpoint_url
+        # One client per key and region, reused: building one costs ~40x the call itself,
+        # and a new one per click kept growing the tray's memory.
+        self._clients: OrderedDict[tuple[str, str | None, str], tuple[str, BaseClient]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
 
     def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials:
         params: dict[str, Any] = {
@@ -150,6 +161,20 @@ class BotoSts:
         return response["Arn"], _as_utc(parsedate_to_datetime(date)) if date else None
 
     def _client(self, key: SigningKey, region: str) -> BaseClient:
+        """The cached client for this key (id, token and secret alike) and region."""
+        ident = (key.access_key_id, key.session_token, region)
+        with self._lock:  # botocore sessions are not safe to build clients from concurrently
+            cached = self._clients.get(ident)
+            if cached is not None and cached[0] == key.secret_access_key:
+                self._clients.move_to_end(ident)
+                return cached[1]
+            client = self._new_client(key, region)
+            self._clients[ident] = (key.secret_access_key, client)
+            while len(self._clients) > MAX_CLIENTS:
+                self._clients.popitem(last=False)
+            return client
+
+    def _new_client(self, key: SigningKey, region: str) -> BaseClient:
         import boto3
         import botocore.session
         from botocore.config import Config

@@ -1,100 +1,399 @@
 """Benchmark: prints figures, asserts nothing. Run: .venv/bin/python -m tests.bench.figures
 
-- CLI latency: `roletray status` and `roletray assume` (moto on loopback), median of N runs;
-- the tray's idle memory: RSS and private memory (smaps_rollup) after 60 s idle with one
-  active session, on the same virtual desktop the tests use.
+Everything runs in one go on this machine against one moto (IAM auth on) on loopback,
+with the same keyring, desktop and tray host the tests use. Each row is a median with
+the min–max of N runs; where roletray is compared with another tool, the two run
+alternately and the ratio is the median of the pairwise ratios. Sections:
+
+- the floor: one hand-signed AssumeRole POST from a warm process;
+- the tray's warm click path, in process: the menu action → STS → profile written;
+- cold `roletray assume` vs awsume vs `aws sts assume-role` (AWS CLI v1) vs boto3;
+- `roletray status`, `--version`, `--help` vs `python -c pass`;
+- scale: 1,000 roles (config load, status, menu build), one update of a 5,000-profile
+  credentials file vs a 5-profile one, 8 concurrent writers on the big file;
+- the tray: start → menu applied, then idle RSS / PSS / private memory and wake-ups
+  (voluntary context switches) over IDLE seconds after one click from its menu and
+  after fifty.
+
+BENCH_RUNS (default 15), BENCH_CLICKS (50) and BENCH_IDLE (60) change the counts.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.harness.aws import MotoWorld
-from tests.harness.desktop import Desktop
+from tests.harness.aws import REGION, MotoWorld
+from tests.harness.desktop import Desktop, wait_for
 from tests.harness.keyring_bus import KeyringBus, stop_process
+from tests.harness.tray import Tray
 
-RUNS = int(os.environ.get("BENCH_RUNS", "10"))
-IDLE_SECONDS = int(os.environ.get("BENCH_IDLE", "60"))
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+CLICKS = int(os.environ.get("BENCH_CLICKS", "50"))
+IDLE = int(os.environ.get("BENCH_IDLE", "60"))
 REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ROWS: list[tuple[str, str, str]] = []  # what, roletray, compared with
 
 
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values):7.1f} ms ({min(values):.0f}–{max(values):.0f})"
+
+
+def row(what: str, ours: str, theirs: str = "") -> None:
+    ROWS.append((what, ours, theirs))
+    print(f"  {what}: {ours}  {theirs}", flush=True)
+
+
+def timed(argv: list[str], env: dict[str, str], stdin: str = "") -> float:
+    started = time.perf_counter()
+    result = subprocess.run(argv, input=stdin, env=env, capture_output=True, text=True)
+    took = (time.perf_counter() - started) * 1000
+    if result.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} failed: {result.stderr[-400:]}")
+    return took
+
+
+def paired(ours: Callable[[], float], theirs: Callable[[], float]) -> tuple[str, str]:
+    a, b = [], []
+    for _ in range(RUNS):
+        a.append(ours())
+        b.append(theirs())
+    ratio = statistics.median(x / y for x, y in zip(a, b, strict=True))
+    return ms(a), f"{ms(b)}  → us/them {ratio:.2f}×"
+
+
+class World:
+    """moto, the keyring, the desktop and a HOME with one key set and one role."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bus = KeyringBus(root / "keyring").start()
+        os.environ.update(self.bus.env)  # the in-process keyring uses the same bus
+        self.desktop = Desktop(root / "desktop", self.bus).start()
+        self.moto = MotoWorld().start()
+        self.user = self.moto.user("bench")
+        self.arn = self.moto.role("bench-role", self.user)
+        self.home = root / "home"
+        (self.home / ".aws").mkdir(parents=True)
+        self.env = {
+            **os.environ, **self.bus.env, "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials),
+            "AWS_CONFIG_FILE": str(self.home / ".aws" / "config"),
+            "AWS_ENDPOINT_URL_STS": self.moto.url, "AWS_DEFAULT_REGION": REGION,
+            "PYTHONPATH": str(REPO),
+        }  # fmt: skip
+        self.roletray("keys", "add", "work", "--access-key-id", self.user.access_key_id,
+                      stdin=self.user.secret_access_key + "\n")  # fmt: skip
+        self.roletray("roles", "add", "bench", "--role-arn", self.arn, "--keys", "work")
+        # For the other tools only: the same role the way they read it (a plaintext key).
+        (self.home / ".aws" / "config").write_text(
+            f"[profile plain]\nregion = {REGION}\n[profile bench-other]\nrole_arn = {self.arn}\n"
+            f"source_profile = plain\nregion = {REGION}\n"
+        )
+        self.credentials.write_text(
+            f"[plain]\naws_access_key_id = {self.user.access_key_id}\n"
+            f"aws_secret_access_key = {self.user.secret_access_key}\n"
+        )
+
+    @property
+    def credentials(self) -> Path:
+        return self.home / ".aws" / "credentials"
+
+    def roletray(self, *args: str, stdin: str = "") -> float:
+        return timed([sys.executable, "-m", "tray_app", *args], self.env, stdin)
+
+    def stop(self) -> None:
+        self.moto.stop()
+        self.desktop.stop()
+        self.bus.stop()
+
+
+# -- the floor and the warm path --------------------------------------------------------
+def floor(world: World) -> list[float]:
+    """One AssumeRole POST, signed by hand with botocore's SigV4, on a kept-alive socket."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    parts = urllib.parse.urlsplit(world.moto.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    creds = Credentials(world.user.access_key_id, world.user.secret_access_key)
+    body = urllib.parse.urlencode({"Action": "AssumeRole", "Version": "2011-06-15",
+                                   "RoleArn": world.arn, "RoleSessionName": "floor"})  # fmt: skip
+    times = []
+    for _ in range(max(RUNS, 50)):
+        started = time.perf_counter()
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        request = AWSRequest("POST", f"{world.moto.url}/", data=body, headers=form)
+        SigV4Auth(creds, "sts", REGION).add_auth(request)
+        connection.request("POST", "/", body, dict(request.headers.items()))
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        response.read()
+        times.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return times
+
+
+class Quiet:
+    """A notifier that shows nothing (the desktop's would add its own time)."""
+
+    supports_buttons = False
+    where = "log"
+
+    def notify(self, title: str, body: str, buttons: object = ()) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def warm_clicks(world: World) -> list[float]:
+    """The tray's path for a menu click, in process: dispatch → worker → STS → written."""
+    import keyring
+
+    from tray_app.app import build_engine
+    from tray_app.config import ConfigStore
+    from tray_app.credentials_file import CredentialsFile
+    from tray_app.keystore import OsKeystore
+    from tray_app.tray.controller import Controller
+
+    keyring.core.init_backend()
+    config = world.home / "config" / "roletray" / "config.toml"
+    credentials = world.root / "warm-credentials"
+    engine = build_engine(ConfigStore(config), CredentialsFile(credentials), OsKeystore(),
+                          sts_endpoint=world.moto.url)  # fmt: skip
+    controller = Controller(engine, Quiet())
+    times = []
+    try:
+        for _ in range(max(CLICKS, 50)):
+            started = time.perf_counter()
+            controller.dispatch(("assume", "bench"))
+            controller.wait_idle(60)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        controller.shutdown()
+    return times
+
+
+# -- cold commands ----------------------------------------------------------------------
+def cold(world: World) -> None:
+    env = world.env
+    python = [sys.executable]
+    boto3_script = (
+        "import boto3\n"
+        f"boto3.client('sts', region_name='{REGION}').assume_role("
+        f"RoleArn='{world.arn}', RoleSessionName='bench')"
+    )
+    boto_env = {**env, "AWS_ACCESS_KEY_ID": world.user.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": world.user.secret_access_key}  # fmt: skip
+    assume = lambda: world.roletray("assume", "bench")  # noqa: E731 - a row of the table
+    others: dict[str, Callable[[], float]] = {
+        "aws sts assume-role (AWS CLI v1)": lambda: timed(
+            [
+                str(BIN / "aws"),
+                "sts",
+                "assume-role",
+                "--role-arn",
+                world.arn,
+                "--role-session-name",
+                "bench",
+                "--profile",
+                "plain",
+            ],
+            env,
+        ),
+        "a minimal boto3 script": lambda: timed([*python, "-c", boto3_script], boto_env),
+    }
+    awsume = shutil.which("awsumepy", path=str(BIN))
+    if awsume:
+        others = {"awsume": lambda: timed([awsume, "bench-other"], env), **others}
+    else:
+        print("  (awsume not installed: pip install awsume to compare with it)")
+    for name, other in others.items():
+        ours, theirs = paired(assume, other)
+        row(f"cold `roletray assume` vs {name}", ours, theirs)
+    for args in (("status",), ("--version",), ("--help",)):
+        ours, theirs = paired(lambda a=args: world.roletray(*a),
+                              lambda: timed([*python, "-c", "pass"], env))  # fmt: skip
+        row(f"`roletray {args[0]}` vs `python -c pass`", ours, theirs)
+
+
+# -- scale ------------------------------------------------------------------------------
+def scale(world: World) -> None:
+    from tray_app.config import ConfigStore, load_config
+    from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
+    from tray_app.engine import Engine
+    from tray_app.keystore import MemoryKeystore
+    from tray_app.tray.controller import Controller
+    from tray_app.tray.menu import build_menu
+
+    folder = world.root / "scale"
+    folder.mkdir()
+    path = folder / "config.toml"
+    lines = ['[keys.work]\naccess_key_id = "AKIAIOSFODNN7EXAMPLE"\n']
+    for i in range(1000):
+        account = f"{100000000000 + i % 40:012d}"
+        lines.append(f'[roles.r{i:04d}]\nrole_arn = "arn:aws:iam::{account}:role/R"\n'
+                     'keys = "work"\n')  # fmt: skip
+    path.write_text("".join(lines))
+    loads = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        load_config(path)
+        loads.append((time.perf_counter() - started) * 1000)
+    row("1,000 roles: config load", ms(loads))
+    engine = Engine(ConfigStore(path), MemoryKeystore(), lambda c: None,  # type: ignore[arg-type]
+                    CredentialsFile(folder / "credentials"))  # fmt: skip
+    engine.config  # noqa: B018 - load once, as the tray has
+    statuses, menus = [], []
+    controller = Controller(engine)
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        engine.status()
+        statuses.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        menu = build_menu(controller.view())
+        menus.append((time.perf_counter() - started) * 1000)
+    controller.shutdown()
+    row("1,000 roles: status", ms(statuses))
+    row("1,000 roles: view + menu built", ms(menus), f"({len(menu)} top-level items)")
+
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    creds = TemporaryCredentials("ASIAFAKE", "s" * 40, "t" * 600, expires, "arn:aws:sts::1:x")
+    results = {}
+    for count in (5, 5000):
+        file = folder / f"credentials-{count}"
+        file.write_text("".join(
+            f"[p{i}]\naws_access_key_id = AKIAFOREIGN{i:09d}\naws_secret_access_key = x{i}\n\n"
+            for i in range(count)))  # fmt: skip
+        writer = CredentialsFile(file)
+        times = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            writer.write_profile("bench", "bench", creds)
+            times.append((time.perf_counter() - started) * 1000)
+        results[count] = times
+    ratio = statistics.median(results[5000]) / statistics.median(results[5])
+    row("one update, 5-profile credentials file", ms(results[5]))
+    row("one update, 5,000-profile credentials file", ms(results[5000]),
+        f"{ratio:.1f}× the 5-profile update")  # fmt: skip
+
+    outcomes: list[str] = []
+
+    def write(i: int) -> None:
+        try:
+            CredentialsFile(folder / "credentials-5000").write_profile(f"w{i}", f"w{i}", creds)
+            outcomes.append("ok")
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = (time.perf_counter() - started) * 1000
+    row("8 concurrent writers, 5,000-profile file",
+        f"{outcomes.count('ok')} of 8 succeeded in {took:.0f} ms",
+        ", ".join(o for o in outcomes if o != "ok"))  # fmt: skip
+
+
+# -- the tray ---------------------------------------------------------------------------
 def memory(pid: int) -> dict[str, int]:
     fields: dict[str, int] = {}
     for name in ("status", "smaps_rollup"):
         for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
             key, _, rest = line.partition(":")
-            if key in ("VmRSS", "Rss", "Pss", "Private_Clean", "Private_Dirty"):
+            if key in ("VmRSS", "Pss", "Private_Clean", "Private_Dirty",
+                       "voluntary_ctxt_switches"):  # fmt: skip
                 fields[key] = int(rest.split()[0])
     return fields
 
 
+def idle(pid: int) -> str:
+    before = memory(pid)
+    time.sleep(IDLE)
+    after = memory(pid)
+    wakes = after["voluntary_ctxt_switches"] - before["voluntary_ctxt_switches"]
+    return (
+        f"RSS {after['VmRSS'] / 1024:.0f} MiB, PSS {after['Pss'] / 1024:.0f} MiB, private "
+        f"dirty {after['Private_Dirty'] / 1024:.0f} MiB; {wakes} wake-ups in {IDLE} s"
+    )
+
+
+@dataclass
+class BenchHome:
+    """What the tray harness reads of a HOME."""
+
+    root: Path
+    credentials: Path
+
+
+def tray(world: World) -> None:
+    log = world.root / "tray.log"
+    observe = world.root / "observe.json"
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tray_app"],
+        env={**world.env, **world.desktop.env, "ROLETRAY_OBSERVE": str(observe)},
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        shots = world.root / "shots"
+        shots.mkdir()
+        ui = Tray(
+            BenchHome(world.home, world.credentials), world.desktop, proc, log, shots, observe
+        )
+        wait_for(lambda: bool(ui.menu_labels()), "the tray's menu", 30)
+        ui.icon()
+        row("tray: start → icon docked, menu applied",
+            f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+        ui.choose("bench")
+        wait_for(lambda: ui.profile("bench"), "the click to write the profile")
+        row("tray idle after one click from its menu", idle(proc.pid))
+        for _ in range(CLICKS - 1):
+            ui.choose("bench")
+        row(f"tray idle after {CLICKS} clicks", idle(proc.pid))
+    finally:
+        stop_process(proc)
+
+
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="roletray-bench-"))
-    bus = KeyringBus(root / "keyring").start()
-    desktop = Desktop(root / "desktop", bus).start()
-    moto = MotoWorld().start()
-    tray = None
+    world = World(root)
     try:
-        user = moto.user("bench")
-        arn = moto.role("bench-role", user)
-        home = root / "home"
-        home.mkdir()
-        env = {
-            **os.environ, **bus.env, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-            "AWS_CONFIG_FILE": str(home / ".aws" / "config"), "AWS_ENDPOINT_URL_STS": moto.url,
-            "PYTHONPATH": str(REPO),
-        }  # fmt: skip
-        cli = [sys.executable, "-m", "tray_app"]
-
-        def run(*args: str, stdin: str = "") -> float:
-            started = time.perf_counter()
-            subprocess.run(
-                [*cli, *args], input=stdin, env=env, check=True, capture_output=True, text=True
-            )
-            return (time.perf_counter() - started) * 1000
-
-        run(
-            "keys",
-            "add",
-            "work",
-            "--access-key-id",
-            user.access_key_id,
-            stdin=user.secret_access_key + "\n",
-        )
-        run("roles", "add", "bench", "--role-arn", arn, "--keys", "work")
-        for verb in (("status",), ("assume", "bench"), ("roles", "list")):
-            times = [run(*verb) for _ in range(RUNS)]
-            print(
-                f"roletray {' '.join(verb):<11} median {statistics.median(times):6.0f} ms  "
-                f"min {min(times):6.0f} ms  ({RUNS} runs)"
-            )
-
-        tray = subprocess.Popen([*cli], env={**env, **desktop.env}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(3)
-        print(f"tray after 3 s:  {memory(tray.pid)}")
-        time.sleep(IDLE_SECONDS)
-        figures = memory(tray.pid)
-        private = figures["Private_Clean"] + figures["Private_Dirty"]
-        print(
-            f"tray after {IDLE_SECONDS + 3} s idle: RSS {figures['VmRSS'] / 1024:.1f} MiB, "
-            f"PSS {figures['Pss'] / 1024:.1f} MiB, private {private / 1024:.1f} MiB"
-        )
-        cpu = Path(f"/proc/{tray.pid}/stat").read_text().split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        print(f"tray CPU time over the run: {(int(cpu[13]) + int(cpu[14])) / ticks:.2f} s")
+        print(f"roletray bench: {RUNS} runs per row, {os.cpu_count()} CPUs", flush=True)
+        floor_times = floor(world)
+        row("the floor: one hand-signed AssumeRole POST, warm", ms(floor_times))
+        warm = warm_clicks(world)
+        ratio = statistics.median(warm) / statistics.median(floor_times)
+        row("warm click → profile written (in process)", ms(warm), f"{ratio:.1f}× the floor")
+        cold(world)
+        scale(world)
+        tray(world)
     finally:
-        stop_process(tray)
-        moto.stop()
-        desktop.stop()
-        bus.stop()
+        world.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    width = max(len(what) for what, _, _ in ROWS)
+    print("\n| what | roletray | compared with |\n| --- | --- | --- |")
+    for what, ours, theirs in ROWS:
+        print(f"| {what:<{width}} | {ours.strip()} | {theirs.strip()} |")
 
 
 if __name__ == "__main__":
