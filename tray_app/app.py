@@ -15,8 +15,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from tray_app.config import Config, ConfigStore
 from tray_app.credentials_file import CredentialsFile
 from tray_app.engine import Engine
@@ -68,6 +66,8 @@ def tray_engine(config: Path | None) -> Engine:
 
 def run_tray(engine: Engine, instance: str = "tray") -> int:
     """Run the tray until it quits; 0 also when another instance already runs."""
+    from filelock import FileLock, Timeout
+
     from tray_app.tray import load_pystray, runtime_dir
 
     lock = FileLock(runtime_dir() / f"{instance}.lock")

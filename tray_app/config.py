@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
-
-import tomlkit
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any
 
 from tray_app import partitions
 from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.errors import ConfigError
+
+if TYPE_CHECKING:  # tomlkit and filelock load only when the config is changed
+    import tomlkit
 
 APP_NAME = "roletray"
 DEFAULT_REGION = "us-east-1"
@@ -387,6 +387,8 @@ def role_table(role: Role) -> tomlkit.items.Table:
 
 def _to_table(entry: KeySet | Role) -> tomlkit.items.Table:
     """Only the fields that differ from their defaults, so defaults can evolve."""
+    import tomlkit
+
     table = tomlkit.table()
     for item in fields(entry):
         value = getattr(entry, item.name)
@@ -432,6 +434,8 @@ class ConfigStore:
 
     def put_setting(self, key: str, value: object) -> Config:
         def put(doc: tomlkit.TOMLDocument) -> None:
+            import tomlkit
+
             if "settings" not in doc:
                 doc["settings"] = tomlkit.table()
             doc["settings"][key] = value
@@ -447,6 +451,8 @@ class ConfigStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.path.parent / f".{self.path.name}.lock", timeout=10)
         try:
@@ -458,6 +464,8 @@ class ConfigStore:
             ) from None
 
     def _change(self, edit: Callable[[tomlkit.TOMLDocument], object]) -> Config:
+        import tomlkit
+
         with os_errors_as(ConfigError, self.path), self._locked():
             load_config(self.path)  # refuse to edit a file that is already invalid
             try:
@@ -473,6 +481,8 @@ class ConfigStore:
 
 
 def _put(doc: tomlkit.TOMLDocument, section: str, entry: KeySet | Role) -> None:
+    import tomlkit
+
     if section not in doc:
         doc.add(tomlkit.nl())
         doc[section] = tomlkit.table(is_super_table=True)

@@ -30,7 +30,6 @@ from typing import Any
 from configupdater import ConfigUpdater
 from configupdater.block import Comment, Space
 from configupdater.section import Section
-from filelock import FileLock, Timeout
 
 from tray_app.atomicfile import (
     FileChanged,
@@ -226,6 +225,8 @@ class CredentialsFile:
         _refuse_unwritable(self.path, target, force)
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
+        from filelock import FileLock, Timeout  # only writers need it
+
         lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
         try:
             with lock:

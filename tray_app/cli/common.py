@@ -8,11 +8,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tray_app.config import Config, ConfigStore
-from tray_app.credentials_file import format_expiry
 from tray_app.text import table
 
 if TYPE_CHECKING:
+    from tray_app.config import Config
     from tray_app.engine import Engine
 
 Handler = Callable[[argparse.Namespace], int]
@@ -26,6 +25,8 @@ def engine_for(args: argparse.Namespace) -> Engine:
 
 
 def load_config(args: argparse.Namespace) -> Config:
+    from tray_app.config import ConfigStore
+
     return ConfigStore(args.config).load()
 
 
@@ -44,5 +45,7 @@ def emit(args: argparse.Namespace, rows: list[dict], columns: Sequence[str]) -> 
 
 def _json_default(value: object) -> str:
     if isinstance(value, datetime):
+        from tray_app.credentials_file import format_expiry
+
         return format_expiry(value)
     return str(value)

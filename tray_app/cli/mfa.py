@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for
-from tray_app.sessions import format_left
 
 
 def add_parsers(verbs: Verbs) -> None:
@@ -20,6 +19,8 @@ def add_parsers(verbs: Verbs) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from tray_app.sessions import format_left
+
     engine = engine_for(args)
     now = engine.clock()
     rows = []

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for
 from tray_app.config import Role
 from tray_app.errors import ConfigError, RoleTrayError
-from tray_app.sessions import State, format_left
 
 if TYPE_CHECKING:
     from tray_app.engine import Engine
@@ -76,6 +75,8 @@ def _asks_each_time(role: Role) -> bool:
 
 
 def cmd_assume(args: argparse.Namespace) -> int:
+    from tray_app.sessions import State, format_left
+
     engine = engine_for(args)
     names = chosen(engine, args)
     if args.mfa_code is not None:  # one sentence up front, not one per role
@@ -112,6 +113,8 @@ def cmd_assume(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from tray_app.sessions import format_left
+
     engine = engine_for(args)
     wanted = set(args.names)
     for name in wanted:
