@@ -422,8 +422,14 @@ class Controller:
         question = _keys_question(keys, engine.credentials.path)
         title = "RoleTray — move keys into the keyring"
         if keys and report.ask(settings, title, question, ok="Move keys"):
+            failed = []
             for profile, (key_id, secret) in keys.items():
-                engine.import_key(profile, key_id, secret, verify=True, scrub=True)
+                try:  # one key that cannot move must not keep the others in the file
+                    engine.import_key(profile, key_id, secret, verify=True, scrub=True)
+                except RoleTrayError as exc:
+                    failed.append(str(exc))
+            if failed:
+                self.notifier.notify(f"{len(failed)} key(s) not moved", " ".join(failed)[:400])
         path = aws.aws_config_path()
         verdicts = aws.plan_from_aws_config(aws.load_profiles(path), engine.config, {})
         adding = [v.role for v in verdicts if v.action == aws.ADD and v.role]
