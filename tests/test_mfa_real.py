@@ -318,23 +318,8 @@ def _fake(bin_dir: Path, name: str, body: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
-def _focus_dialog(tray: Tray, title: str) -> None:
-    """Wait for the dialog ``title`` (a regex) and give it the keyboard (there is no WM)."""
-    found: list[str] = []
-
-    def shown() -> bool:
-        found[:] = tray.desktop.run(
-            "xdotool", "search", "--onlyvisible", "--name", title, check=False
-        ).split()
-        return bool(found)
-
-    wait_for(shown, f"the {title} dialog")
-    tray.shot("mfa-dialog")
-    tray.desktop.run("xdotool", "windowfocus", "--sync", found[-1], check=False)
-
-
 def _type_into(tray: Tray, title: str, code: str) -> None:
-    _focus_dialog(tray, title)
+    tray.dialog(title)
     tray.desktop.run("xdotool", "type", "--delay", "60", code)
     tray.desktop.keys("Return")
 
@@ -378,7 +363,7 @@ def test_cancelling_the_prompt_is_quiet(
     mfa = ("--external-id", TRAY_EXTERNAL_ID, "--mfa-serial", serial(alice))
     tray = start_tray(settings='mfa_prompt = "zenity"', extra_roles=(("mfa", *mfa),))
     tray.choose("mfa")
-    _focus_dialog(tray, "^RoleTray$")
+    tray.dialog("^RoleTray$")
     tray.desktop.keys("Escape")
     tray.wait_label("mfa — not assumed")
     wait_for(lambda: "was cancelled" in tray.log.read_text(), "the cancel in the log")

@@ -187,17 +187,7 @@ def test_an_imported_role_is_assumed_from_the_tray_menu(
 
 
 def _press_in_dialog(tray: Tray, title: str, *keys: str) -> None:
-    found: list[str] = []
-
-    def shown() -> bool:
-        found[:] = tray.desktop.run(
-            "xdotool", "search", "--onlyvisible", "--name", title, check=False
-        ).split()
-        return bool(found)
-
-    wait_for(shown, f"the {title!r} dialog")
-    tray.shot("dialog")
-    tray.desktop.run("xdotool", "windowfocus", "--sync", found[-1], check=False)
+    shown = tray.dialog(title)
     tray.desktop.keys(*keys)
     wait_for(lambda: not shown(), f"the {title!r} dialog to close")
 

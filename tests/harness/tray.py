@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,22 @@ class Tray:
             return bool(state) and not busy and not state.get("menu_open") and not soon
 
         wait_for(settled, "the tray to settle", timeout=60)
+
+    def dialog(self, title: str) -> Callable[[], bool]:
+        """Wait for roletray's dialog ``title`` (a regex), give it the keyboard (there is no
+        window manager to), and return a check that it is still shown."""
+        found: list[str] = []
+
+        def shown() -> bool:
+            found[:] = self.desktop.run(
+                "xdotool", "search", "--onlyvisible", "--name", title, check=False
+            ).split()
+            return bool(found)
+
+        wait_for(shown, f"the {title!r} dialog")
+        self.shot("dialog")
+        self.desktop.run("xdotool", "windowfocus", "--sync", found[-1], check=False)
+        return shown
 
     def shot(self, name: str) -> Path:
         return self.desktop.screenshot(self.shots / f"{name}.png")
