@@ -16,7 +16,7 @@ from tests.test_engine import ARN, NOW, FakeSts, MemoryKeystore
 from tray_app.config import ConfigStore, Role, Settings
 from tray_app.credentials_file import CredentialsFile
 from tray_app.engine import Engine
-from tray_app.errors import ConfigError, PromptError, StsError
+from tray_app.errors import ConfigError, KeystoreError, PromptError, StsError
 from tray_app.mfa import MfaCodes, MfaNeeded
 from tray_app.prompt import choose, driver_name, kdialog, mfa_process, ykman, zenity
 from tray_app.schedule import Kind, Schedule
@@ -286,3 +286,26 @@ def test_the_menu_offers_mfa_sessions_and_auto_refresh_for_session_roles() -> No
         .children[0]
         .label.startswith("work — ended at")
     )
+
+
+def test_a_session_ended_elsewhere_is_not_used_and_one_the_keyring_refused_stays_in_memory(
+    session_engine: tuple[Engine, SessionSts, list[str]],
+) -> None:
+    engine, sts, asked = session_engine
+    engine.assume("a")
+    engine.keystore.delete(PREFIX + "work")  # `roletray mfa clear work` in another process
+    with pytest.raises(MfaNeeded):
+        engine.assume("b", interactive=False)
+
+    class Refusing(MemoryKeystore):
+        def set(self, name: str, secret: str) -> None:
+            if name.startswith(PREFIX):
+                raise KeystoreError("over the Credential Locker's limit")
+            super().set(name, secret)
+
+    keystore = Refusing()
+    keystore.secrets = dict(engine.keystore.secrets)
+    engine.keystore = engine.mfa_sessions.keystore = keystore
+    engine.assume("a")  # a new code; the session lives in this process only
+    engine.assume("b", interactive=False)
+    assert len(sts.sessions) == 2 and asked == ["a", "a"]

@@ -30,6 +30,7 @@ class SessionCache:
     def __init__(self, keystore: Keystore) -> None:
         self.keystore = keystore
         self.memory: dict[str, SigningKey] = {}
+        self._memory_only: set[str] = set()  # the keyring refused these (Windows' size limit)
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
@@ -40,7 +41,12 @@ class SessionCache:
     def get(self, keyset: KeySet) -> SigningKey | None:
         """The session made from this key set's current key, if any (keyring first)."""
         stored = self.keystore.find(PREFIX + keyset.name)
-        session = _loads(keyset, stored) if stored else self.memory.get(keyset.name)
+        if stored:
+            session = _loads(keyset, stored)
+        elif keyset.name in self._memory_only:
+            session = self.memory.get(keyset.name)
+        else:  # ended elsewhere (`roletray mfa clear`): this process stops using it too
+            session = None
         if session is None:
             self.memory.pop(keyset.name, None)
         else:
@@ -51,10 +57,13 @@ class SessionCache:
         self.memory[keyset.name] = session
         try:
             self.keystore.set(PREFIX + keyset.name, _dumps(keyset, session))
+            self._memory_only.discard(keyset.name)
         except KeystoreError as exc:  # still usable in this process
+            self._memory_only.add(keyset.name)
             log.warning("MFA session of %s kept in memory only: %s", keyset.name, exc)
 
     def clear(self, keyset: str) -> bool:
+        self._memory_only.discard(keyset)
         had = self.memory.pop(keyset, None) is not None
         had = self.keystore.find(PREFIX + keyset) is not None or had
         self.keystore.delete(PREFIX + keyset)
