@@ -107,6 +107,11 @@ class Role:
         return bool(self.mfa_serial) and self.mfa_strategy == "session"
 
     @property
+    def mfa_each_time(self) -> bool:
+        """True when every AssumeRole of this role needs a code (mfa_strategy direct)."""
+        return bool(self.mfa_serial) and not self.mfa_session
+
+    @property
     def assume_duration(self) -> int:
         """The DurationSeconds asked for: the 1-hour cap applies from an MFA session."""
         return min(self.duration, CHAINED_MAX_DURATION) if self.mfa_session else self.duration

@@ -250,7 +250,7 @@ class Engine:
         code = partial(self.mfa.code, role, config.settings, mfa_code, interactive)
         source = self._source(role, keyset, config, code)
         signer = source.retrieve()
-        direct = bool(role.mfa_serial) and not role.mfa_session
+        direct = role.mfa_each_time
         request = AssumeRequest(
             role=role.name,
             role_arn=role.role_arn,

@@ -156,4 +156,4 @@ def _mfa_times(settings: Settings, end: datetime) -> list[tuple[Kind, datetime]]
 def auto_refreshes(role: Role) -> bool:
     """A role that asks for a code on every assume never refreshes on its own; one that
     signs with its key set's MFA session does, while that session lasts."""
-    return role.auto_refresh and (not role.mfa_serial or role.mfa_session)
+    return role.auto_refresh and not role.mfa_each_time

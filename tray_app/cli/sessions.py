@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for
-from tray_app.config import Role
 from tray_app.errors import ConfigError, RoleTrayError
 
 if TYPE_CHECKING:
@@ -70,10 +69,6 @@ def for_each(names: list[str], act: Callable[[str], int]) -> int:
     return worst
 
 
-def _asks_each_time(role: Role) -> bool:
-    return bool(role.mfa_serial) and not role.mfa_session
-
-
 def cmd_assume(args: argparse.Namespace) -> int:
     from tray_app.sessions import State, format_left
 
@@ -84,7 +79,7 @@ def cmd_assume(args: argparse.Namespace) -> int:
 
         for name in names:
             refuse_code_without_mfa(engine.config.role(name), args.mfa_code)
-    direct = [n for n in names if _asks_each_time(engine.config.role(n))]
+    direct = [n for n in names if engine.config.role(n).mfa_each_time]
     if args.mfa_code and len(direct) > 1:
         raise ConfigError(
             "An MFA code is good for one assume — give --mfa-code with one role that asks for "

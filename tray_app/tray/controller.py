@@ -90,7 +90,7 @@ class Controller:
                     error=errors.get(role.name),
                     expiring=status.time_left is not None and status.time_left <= warn,
                     auto_refresh=role.auto_refresh,
-                    needs_mfa=bool(role.mfa_serial) and not role.mfa_session,
+                    needs_mfa=role.mfa_each_time,
                     mfa_session=role.mfa_session,
                 )
             )
