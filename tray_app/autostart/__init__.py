@@ -37,7 +37,6 @@ def tray_command(platform: str = sys.platform) -> list[str]:
     found = scripts / name if (scripts / name).exists() else shutil.which(name)
     if found:
         return [str(found)]
-    python = sys.executable
-    if platform == "win32" and python.lower().endswith("python.exe"):
-        python = python[: -len("python.exe")] + "pythonw.exe"
-    return [python, "-m", "tray_app"]
+    from tray_app.platform import windowless_python
+
+    return [windowless_python(platform), "-m", "tray_app"]

@@ -17,6 +17,15 @@ from typing import Any, Protocol
 UiCall = Callable[[], None]
 
 
+def windowless_python(platform: str = sys.platform) -> str:
+    """This Python, as ``pythonw.exe`` on Windows: a child process (a dialog, a login
+    item) opens no console window."""
+    python = sys.executable
+    if platform == "win32" and python.lower().endswith("python.exe"):
+        python = python[: -len("python.exe")] + "pythonw.exe"
+    return python
+
+
 class Bridge(Protocol):
     #: True when pystray must run on the process's main thread (AppKit).
     needs_main_thread: bool

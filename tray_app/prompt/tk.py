@@ -11,23 +11,17 @@ from __future__ import annotations
 import sys
 
 from tray_app.config import Role
+from tray_app.platform import windowless_python
 from tray_app.prompt.dialogs import question
 
 
 def command(role: Role) -> list[str]:
-    return [_python(), "-m", "tray_app.prompt.tk", role.name, question(role)]
+    return [windowless_python(), "-m", "tray_app.prompt.tk", role.name, question(role)]
 
 
 def report_command(title: str, text: str, ok: str | None) -> tuple[list[str], str | None]:
     """A report window (the text on stdin); exit 0 for ``ok``, 1 for Cancel."""
-    return [_python(), "-m", "tray_app.prompt.tk", "--report", title, ok or ""], text
-
-
-def _python() -> str:
-    python = sys.executable
-    if sys.platform == "win32" and python.lower().endswith("python.exe"):
-        python = python[: -len("python.exe")] + "pythonw.exe"  # no console window flashes up
-    return python
+    return [windowless_python(), "-m", "tray_app.prompt.tk", "--report", title, ok or ""], text
 
 
 def report(title: str, ok: str) -> int:
