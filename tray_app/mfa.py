@@ -39,6 +39,18 @@ class MfaNeeded(PromptError):
         self.keyset = role.keys
 
 
+class KeyedLocks:
+    """One lock per name (an MFA device, a key set), made on first use."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def __call__(self, name: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(name, threading.Lock())
+
+
 @dataclass(frozen=True)
 class _Used:
     code: str
@@ -57,8 +69,7 @@ class MfaCodes:
         self.prompt_for = prompt_for
         self.tell = tell
         self.clock, self.sleep, self.step = clock, sleep, step
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
+        self._lock_for = KeyedLocks()
         self._used: dict[str, _Used] = {}
 
     def code(
@@ -108,10 +119,6 @@ class MfaCodes:
 
     def _window(self) -> int:
         return int(self.clock() // self.step)
-
-    def _lock_for(self, serial: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(serial, threading.Lock())
 
 
 def _checked(role: Role, code: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from datetime import datetime, timedelta
 from tray_app.config import KeySet
 from tray_app.errors import KeystoreError
 from tray_app.keystore import Keystore
+from tray_app.mfa import KeyedLocks
 from tray_app.sources import Source
 from tray_app.sts import SigningKey, Sts
 
@@ -31,12 +31,7 @@ class SessionCache:
         self.keystore = keystore
         self.memory: dict[str, SigningKey] = {}
         self._memory_only: set[str] = set()  # the keyring refused these (Windows' size limit)
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def lock(self, keyset: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(keyset, threading.Lock())
+        self.lock = KeyedLocks()  # one per key set: two roles at once cause one prompt
 
     def get(self, keyset: KeySet) -> SigningKey | None:
         """The session made from this key set's current key, if any (keyring first)."""
