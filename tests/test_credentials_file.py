@@ -336,3 +336,13 @@ def test_an_in_place_writer_mid_write_never_makes_us_drop_its_profiles(tmp_path:
     text = file.path.read_text()
     assert text.startswith("[default]\naws_access_key_id = AKIAOLDOLDOLDOLDOLD0\n"), text
     assert runs[0] >= 10 and writes >= 40 and refused < writes
+
+
+def test_the_scrub_check_refuses_an_edit_that_touches_another_profile(tmp_path: Path) -> None:
+    from tray_app.credentials_file import _verify_scrub
+
+    b = "[b]\naws_access_key_id = AKIAB\n"
+    old = "[a]\naws_access_key_id = AKIAA\naws_secret_access_key = s\n" + b
+    _verify_scrub(old, b, "a", tmp_path / "c")  # only [a] went
+    with pytest.raises(CredentialsFileError, match="removing the key of \\[a\\]"):
+        _verify_scrub(old, "[b]\n", "a", tmp_path / "c")  # [b]'s key went too

@@ -493,14 +493,25 @@ def _trailing_lines(section: Section) -> str:
     return "".join(reversed(keep))
 
 
-def _verify(old: str, new: str, profile: str, role: str | None, path: Path) -> None:
-    """Belt and braces: botocore's parser must see every other profile unchanged."""
+def _both_parsed(
+    old: str, new: str, path: Path
+) -> tuple[configparser.RawConfigParser, configparser.RawConfigParser]:
+    """The file before and after an edit, as botocore's parser reads them."""
     try:
-        before, after = _raw_parse(old, path), _raw_parse(new, path)
+        return _raw_parse(old, path), _raw_parse(new, path)
     except configparser.Error as exc:
         raise CredentialsFileError(_parse_error_message(exc, path)) from None
-    others_before = {s: dict(before[s]) for s in before.sections() if s != profile}
-    others_after = {s: dict(after[s]) for s in after.sections() if s != profile}
+
+
+def _sections(parser: configparser.RawConfigParser) -> dict[str, dict[str, str]]:
+    return {name: dict(parser[name]) for name in parser.sections()}
+
+
+def _verify(old: str, new: str, profile: str, role: str | None, path: Path) -> None:
+    """Belt and braces: botocore's parser must see every other profile unchanged."""
+    before, after = _both_parsed(old, new, path)
+    others_before = {s: v for s, v in _sections(before).items() if s != profile}
+    others_after = {s: v for s, v in _sections(after).items() if s != profile}
     if role is None:
         written_ok = not after.has_section(profile)
     else:
@@ -513,20 +524,14 @@ def _verify(old: str, new: str, profile: str, role: str | None, path: Path) -> N
 
 
 def _verify_scrub(old: str, new: str, profile: str, path: Path) -> None:
-    """Only the two key lines of ``profile`` went; botocore sees everything else as before."""
-    try:
-        before, after = _raw_parse(old, path), _raw_parse(new, path)
-    except configparser.Error as exc:
-        raise CredentialsFileError(_parse_error_message(exc, path)) from None
-
-    def kept(parser: configparser.RawConfigParser) -> dict[str, dict[str, str]]:
-        return {
-            name: {k: v for k, v in parser[name].items() if k not in (ID_KEY, SECRET_KEY)}
-            for name in parser.sections()
-            if any(k not in (ID_KEY, SECRET_KEY) for k in parser[name]) or name != profile
-        }
-
-    if kept(before) != kept(after) or after.get(profile, SECRET_KEY, fallback=None):
+    """Only the two key lines of ``profile`` went (and the section, when nothing else was
+    in it); botocore sees every other profile exactly as before."""
+    before, after = _both_parsed(old, new, path)
+    expected = _sections(before)
+    rest = {k: v for k, v in expected.pop(profile).items() if k not in (ID_KEY, SECRET_KEY)}
+    if rest:
+        expected[profile] = rest
+    if _sections(after) != expected:
         raise CredentialsFileError(
             f"Refusing to write {path}: removing the key of [{profile}] would have changed "
             "other lines; the file was left untouched — remove the key by hand."
