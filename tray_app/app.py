@@ -45,7 +45,9 @@ def build_engine(
     def sts_for(config: Config) -> BotoSts:
         settings = config.settings
         limits = Limits.from_settings(settings.sts_timeout, settings.sts_attempts)
-        return clients.setdefault(limits, BotoSts(limits, endpoint_url=sts_endpoint))
+        if limits not in clients:
+            clients[limits] = BotoSts(limits, endpoint_url=sts_endpoint)
+        return clients[limits]
 
     mfa = MfaCodes(tell=tell)
     if shell is not None:
