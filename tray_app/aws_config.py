@@ -162,6 +162,11 @@ def _verdict(source: str, role: Role, config: Config, key_source: str, taken: se
     return Verdict(source, ADD, "", role)
 
 
+def additions(verdicts: Iterable[Verdict]) -> list[Role]:
+    """The roles a plan adds."""
+    return [v.role for v in verdicts if v.action == ADD and v.role]
+
+
 PLAN_COLUMNS = ("from", "action", "role", "profile", "keys", "reason")
 
 

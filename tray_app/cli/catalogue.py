@@ -57,7 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         fmt = args.profile_format or aws.PROFILE_FORMAT
         verdicts = aws.plan_from_aws_config(profiles, engine.config, keys, args.profile, fmt)
         where = str(path)
-    adding = [v.role for v in verdicts if v.action == aws.ADD and v.role]
+    adding = aws.additions(verdicts)
     emit(args, aws.plan_rows(verdicts, args.dry_run), aws.PLAN_COLUMNS)
     if adding and not args.dry_run:
         engine.store.put_roles(adding)

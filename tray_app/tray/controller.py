@@ -432,7 +432,7 @@ class Controller:
                 self.notifier.notify(f"{len(failed)} key(s) not moved", " ".join(failed)[:400])
         path = aws.aws_config_path()
         verdicts = aws.plan_from_aws_config(aws.load_profiles(path), engine.config, {})
-        adding = [v.role for v in verdicts if v.action == aws.ADD and v.role]
+        adding = aws.additions(verdicts)
         plan = f"{path}\n\n" + text.table(aws.plan_rows(verdicts, dry_run=True), aws.PLAN_COLUMNS)
         title = "RoleTray — import roles"
         if not adding:
