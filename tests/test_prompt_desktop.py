@@ -39,16 +39,9 @@ def ask_in_background() -> tuple[threading.Thread, list[object]]:
 
 
 def dialog_window(desktop: Desktop) -> str:
-    found: list[str] = []
-
-    def shown() -> bool:
-        found[:] = desktop.run(
-            "xdotool", "search", "--onlyvisible", "--name", "^RoleTray .+ prod$", check=False
-        ).split()
-        return bool(found)
-
-    wait_for(shown, "the MFA dialog")
-    return found[0]
+    title = "^RoleTray .+ prod$"  # the role's name shows once typing will land
+    wait_for(lambda: bool(desktop.windows_named(title)), "the MFA dialog")
+    return desktop.windows_named(title)[0]
 
 
 def has_focus(desktop: Desktop, window: str) -> bool:

@@ -163,9 +163,12 @@ class Desktop:
             return None
 
     def visible_windows(self) -> set[str]:
-        return set(
-            self.run("xdotool", "search", "--onlyvisible", "--name", ".*", check=False).split()
-        )
+        return set(self.windows_named(".*"))
+
+    def windows_named(self, pattern: str) -> list[str]:
+        """Visible windows whose title matches ``pattern`` (a regex), oldest first."""
+        found = self.run("xdotool", "search", "--onlyvisible", "--name", pattern, check=False)
+        return found.split()
 
     def popups(self, known: set[str]) -> list[str]:
         """Windows shown since ``known`` was taken that are big enough to be a menu: not

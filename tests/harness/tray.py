@@ -118,17 +118,14 @@ class Tray:
     def dialog(self, title: str) -> Callable[[], bool]:
         """Wait for roletray's dialog ``title`` (a regex), give it the keyboard (there is no
         window manager to), and return a check that it is still shown."""
-        found: list[str] = []
 
         def shown() -> bool:
-            found[:] = self.desktop.run(
-                "xdotool", "search", "--onlyvisible", "--name", title, check=False
-            ).split()
-            return bool(found)
+            return bool(self.desktop.windows_named(title))
 
         wait_for(shown, f"the {title!r} dialog")
         self.shot("dialog")
-        self.desktop.run("xdotool", "windowfocus", "--sync", found[-1], check=False)
+        window = self.desktop.windows_named(title)[-1]
+        self.desktop.run("xdotool", "windowfocus", "--sync", window, check=False)
         return shown
 
     def shot(self, name: str) -> Path:
