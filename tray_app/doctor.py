@@ -35,7 +35,7 @@ class Finding:
 
 def run(engine: Engine, assume: bool = False, desktop: bool = True) -> list[Finding]:
     """Every check, in the order a user would fix them."""
-    findings = [*_keyring(engine)]
+    findings = [_keyring(engine)]
     if desktop:
         findings += [_tray_backend(), _notifications()]
     findings += [_credentials_file(engine), _aws_config()]
@@ -57,21 +57,19 @@ def _counts(config: Config) -> str:
     return f"{len(config.keys)} key set(s), {len(config.roles)} role(s)"
 
 
-def _keyring(engine: Engine) -> Iterator[Finding]:
+def _keyring(engine: Engine) -> Finding:
     keystore = engine.keystore
     if not isinstance(keystore, OsKeystore):
-        yield Finding("keyring", OK, type(keystore).__name__)
-        return
+        return Finding("keyring", OK, type(keystore).__name__)
     started = time.monotonic()
     try:
         keystore.find("doctor-probe")  # a read the backend must answer (locked: it cannot)
     except RoleTrayError as exc:
-        yield Finding("keyring", BROKEN, str(exc))
-        return
+        return Finding("keyring", BROKEN, str(exc))
     took = (time.monotonic() - started) * 1000
     backend = type(keystore.backend)
     name = f"{backend.__module__}.{backend.__name__}"
-    yield Finding("keyring", OK, f"{name}: secure, unlocked, answered in {took:.0f} ms")
+    return Finding("keyring", OK, f"{name}: secure, unlocked, answered in {took:.0f} ms")
 
 
 def _tray_backend() -> Finding:
