@@ -57,6 +57,9 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(root / ".aws" / "credentials"))
     patch.setenv("AWS_CONFIG_FILE", str(root / ".aws" / "config"))
     patch.setenv("NO_AT_BRIDGE", "1")
+    runtime = root / "run"  # the tray's lock and broker socket: never the machine's own
+    runtime.mkdir(mode=0o700)
+    patch.setenv("XDG_RUNTIME_DIR", str(runtime))
     yield root
     patch.undo()
 
@@ -142,6 +145,13 @@ class Home:
         return self.root / "config" / "roletray" / "config.toml"
 
     @property
+    def runtime(self) -> Path:
+        """XDG_RUNTIME_DIR: the tray's instance lock and broker socket."""
+        folder = self.root / "run"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
+
+    @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in LEAKY_ENV}
         env.update(
@@ -155,6 +165,7 @@ class Home:
         )
         if self.keyring is not None:
             env.update(self.keyring.env)
+        env["XDG_RUNTIME_DIR"] = str(self.runtime)  # not the bus's: this home's own
         env.update(self.extra_env)
         return env
 

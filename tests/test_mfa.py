@@ -305,7 +305,7 @@ def test_a_session_ended_elsewhere_is_not_used_and_one_the_keyring_refused_stays
 
     keystore = Refusing()
     keystore.secrets = dict(engine.keystore.secrets)
-    engine.keystore = engine.mfa_sessions.keystore = keystore
+    engine.keystore = engine.mfa_sessions.items.keystore = keystore
     engine.assume("a")  # a new code; the session lives in this process only
     engine.assume("b", interactive=False)
     assert len(sts.sessions) == 2 and asked == ["a", "a"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tray_app.credentials_file import CredentialsFile
 from tray_app.engine import Engine
 from tray_app.keystore import Keystore, OsKeystore
 from tray_app.mfa import MfaCodes
+from tray_app.process_profile import command_line
 from tray_app.prompt import Tell, choose
 
 log = logging.getLogger(__name__)
@@ -52,14 +54,26 @@ def build_engine(
     mfa = MfaCodes(tell=tell)
     if shell is not None:
         mfa.prompt_for = lambda settings: choose(settings, shell, mfa.tell)
-    return Engine(store, keystore, sts_for, credentials, mfa=mfa)
+    engine = Engine(store, keystore, sts_for, credentials, mfa=mfa)
+    if store.explicit:  # --config or $ROLETRAY_CONFIG: an SDK's process must find it too
+        engine.process_command = partial(command_line, config=store.path.absolute())
+    return engine
+
+
+def _tell(line: str) -> None:
+    print(f"roletray: {line}", file=sys.stderr, flush=True)
 
 
 def cli_engine(config: Path | None) -> Engine:
-    def tell(line: str) -> None:
-        print(f"roletray: {line}", file=sys.stderr, flush=True)
+    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "cli", tell=_tell)
 
-    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "cli", tell=tell)
+
+def process_engine(config: Path | None) -> Engine:
+    """For `credential-process` working alone. botocore captures its stdout and stderr but
+    not stdin: on a terminal the code is asked there (getpass uses /dev/tty); from an IDE
+    or Terraform, with no terminal, in a dialog."""
+    shell = "cli" if sys.stdin is not None and sys.stdin.isatty() else "tray"
+    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), shell, tell=_tell)
 
 
 def tray_engine(config: Path | None) -> Engine:
@@ -79,10 +93,35 @@ def run_tray(engine: Engine, instance: str = "tray") -> int:
         print(f"roletray: the {instance} is already running.")
         return 0
     try:
-        build_tray(engine, load_pystray()).run()
+        ui = build_tray(engine, load_pystray())
+        # The demo (its own files, its own lock) serves nobody: the CLI asks the real tray.
+        broker = start_broker(ui.controller) if instance == "tray" else None
+        try:
+            ui.run()
+        finally:
+            if broker is not None:
+                broker.stop()
         return 0
     finally:
         lock.release()
+
+
+def start_broker(controller: Any) -> Any:
+    """The tray's broker for `credential-process`, `assume` and `status`; None where it
+    cannot run (the tray still works, and the CLI works alone)."""
+    from tray_app import broker
+    from tray_app.broker.server import Broker
+    from tray_app.tray.service import Service
+
+    if not broker.available():
+        return None
+    server = Broker(broker.socket_path(), Service(controller))
+    try:
+        server.start()
+    except (OSError, broker.BrokerError) as exc:
+        log.warning("no broker: %s", exc)
+        return None
+    return server
 
 
 def build_tray(engine: Engine, pystray: Any) -> Any:

@@ -8,7 +8,6 @@ before it changes anything, and a second run adds nothing.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from tray_app.config import (
     role_table,
 )
 from tray_app.errors import ConfigError
+from tray_app.process_profile import aws_config_path as aws_config_path  # re-exported
 
 PROFILE_FORMAT = "{name}-roletray"  # never the config's own profile: its role_arn would win
 ADD, PRESENT, SKIP = "add", "present", "skip"
@@ -38,10 +38,6 @@ class Verdict:
     action: str  # add, present or skip
     reason: str = ""
     role: Role | None = None
-
-
-def aws_config_path() -> Path:
-    return Path(os.path.expanduser(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")))
 
 
 def load_profiles(path: Path) -> dict[str, dict[str, Any]]:

@@ -96,6 +96,9 @@ class Role:
     # kept in the OS keyring, then AssumeRole from it with no prompt (sessions capped at 1 h).
     mfa_strategy: str = "direct"
     source_identity: str | None = None  # sent as AssumeRole's SourceIdentity (CloudTrail)
+    # Served to SDKs by `credential_process` in ~/.aws/config; the session is kept in the
+    # OS keyring, not the credentials file (botocore reads that file first: it would shadow).
+    credential_process: bool = False
 
     @property
     def target_profile(self) -> str:
@@ -232,6 +235,7 @@ ROLE_FIELDS: dict[str, Check] = {
     "auto_refresh": _boolean,
     "mfa_strategy": _one_of(MFA_STRATEGIES),
     "source_identity": _text(_SESSION_NAME, "use 2-64 of letters, digits and + = , . @ _ -"),
+    "credential_process": _boolean,
     "group": _text(re.compile(r"[^\x00-\x1f]{1,64}"), "use 1-64 printable characters"),
 }
 KEY_FIELDS: dict[str, Check] = {
@@ -407,6 +411,8 @@ class ConfigStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_config_path()
+        # Chosen by --config or $ROLETRAY_CONFIG, not found in the usual place.
+        self.explicit = path is not None or bool(os.environ.get("ROLETRAY_CONFIG"))
 
     def load(self) -> Config:
         return load_config(self.path)

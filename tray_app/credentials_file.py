@@ -70,6 +70,16 @@ class TemporaryCredentials:
             f"expiration={self.expiration.isoformat()}, principal_arn={self.principal_arn!r})"
         )
 
+    def process_output(self) -> dict[str, object]:
+        """What a ``credential_process`` prints: botocore's Version 1 JSON."""
+        return {
+            "Version": 1,
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "SessionToken": self.session_token,
+            "Expiration": format_expiry(self.expiration),
+        }
+
 
 @dataclass(frozen=True)
 class ManagedProfile:
@@ -91,12 +101,76 @@ def format_expiry(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class CredentialsFile:
+class LockedIniFile:
+    """An AWS INI file (credentials or config) that every write edits under our lock."""
+
+    def __init__(self, path: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+
+    def _edit(
+        self, change: Callable[[_Text | None], _Text | None], force: bool | None = False
+    ) -> bool:
+        """Under the lock: read, ``change``, replace atomically. False when nothing changed.
+
+        The file is re-read if it changed between our read and our rename: our
+        lock serialises roletray, but `aws configure set` and editors take none.
+        """
+        with os_errors_as(CredentialsFileError, self.path):  # disk full, read-only, sharing
+            return self._edit_locked(change, force)
+
+    def _edit_locked(
+        self, change: Callable[[_Text | None], _Text | None], force: bool | None
+    ) -> bool:
+        target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
+        _refuse_unwritable(self.path, target, force)
+        if not target.parent.exists():
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
+        from filelock import FileLock, Timeout  # only writers need it
+
+        lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
+        try:
+            with lock:
+                remove_stale_temps(target)
+                ours = target.parent / f".{target.name}.roletray-stamp"
+                for _ in range(EDIT_ATTEMPTS):
+                    before = _settled(target, ours)
+                    new = change(self._load())
+                    if new is None:
+                        return False
+                    try:
+                        written = atomic_write(
+                            target, new.encode(), unchanged=partial(_same, target, before)
+                        )
+                    except FileChanged:
+                        continue
+                    ours.write_text(repr(written))
+                    return True
+        except Timeout:
+            raise CredentialsFileError(
+                f"{self.path} is locked by another roletray process for over "
+                f"{self.lock_timeout:.0f} s — wait for it to finish, or remove {lock.lock_file} "
+                "if no roletray is running."
+            ) from None
+        raise _still_changing(self.path)
+
+    def _load(self) -> _Text | None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CredentialsFileError(
+                f"Cannot read {self.path}: {exc.strerror} — check its permissions."
+            ) from None
+        return _Text.decode(data, self.path)
+
+
+class CredentialsFile(LockedIniFile):
     """One credentials file; every write goes through ``_edit`` under the lock."""
 
     def __init__(self, path: Path | None = None, lock_timeout: float = LOCK_TIMEOUT) -> None:
-        self.path = path or default_path()
-        self.lock_timeout = lock_timeout
+        super().__init__(path or default_path(), lock_timeout)
 
     # -- reading -----------------------------------------------------------
     def managed_profiles(self) -> dict[str, ManagedProfile]:
@@ -186,11 +260,10 @@ class CredentialsFile:
         def scrub(text: _Text | None) -> _Text | None:
             if text is None:
                 return None
-            updater = _parse(text.body, self.path)
-            blocks = _check_round_trip(updater, text.body, self.path)
-            if not updater.has_section(profile):
+            found = _section_of(text, profile, self.path)
+            if found is None:
                 return None
-            section = updater[profile]
+            updater, blocks, section = found
             if ID_KEY not in section or section[ID_KEY].value.strip() != access_key_id:
                 return None
             if all(o.key in (ID_KEY, SECRET_KEY) for o in section.option_blocks()):
@@ -207,63 +280,6 @@ class CredentialsFile:
         return self._edit(scrub, force=None)
 
     # -- internals ---------------------------------------------------------
-    def _edit(
-        self, change: Callable[[_Text | None], _Text | None], force: bool | None = False
-    ) -> bool:
-        """Under the lock: read, ``change``, replace atomically. False when nothing changed.
-
-        The file is re-read if it changed between our read and our rename: our
-        lock serialises roletray, but `aws configure set` and editors take none.
-        """
-        with os_errors_as(CredentialsFileError, self.path):  # disk full, read-only, sharing
-            return self._edit_locked(change, force)
-
-    def _edit_locked(
-        self, change: Callable[[_Text | None], _Text | None], force: bool | None
-    ) -> bool:
-        target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
-        _refuse_unwritable(self.path, target, force)
-        if not target.parent.exists():
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
-        from filelock import FileLock, Timeout  # only writers need it
-
-        lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
-        try:
-            with lock:
-                remove_stale_temps(target)
-                ours = target.parent / f".{target.name}.roletray-stamp"
-                for _ in range(EDIT_ATTEMPTS):
-                    before = _settled(target, ours)
-                    new = change(self._load())
-                    if new is None:
-                        return False
-                    try:
-                        written = atomic_write(
-                            target, new.encode(), unchanged=partial(_same, target, before)
-                        )
-                    except FileChanged:
-                        continue
-                    ours.write_text(repr(written))
-                    return True
-        except Timeout:
-            raise CredentialsFileError(
-                f"{self.path} is locked by another roletray process for over "
-                f"{self.lock_timeout:.0f} s — wait for it to finish, or remove {lock.lock_file} "
-                "if no roletray is running."
-            ) from None
-        raise _still_changing(self.path)
-
-    def _load(self) -> _Text | None:
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise CredentialsFileError(
-                f"Cannot read {self.path}: {exc.strerror} — check its permissions."
-            ) from None
-        return _Text.decode(data, self.path)
-
     def _splice(
         self, text: _Text | None, profile: str, section: str | None, force: bool, role: str | None
     ) -> _Text:
@@ -429,6 +445,18 @@ def _check_round_trip(updater: ConfigUpdater, body: str, path: Path) -> list[Any
             "it was left untouched — move your profiles into plain [name] sections."
         )
     return blocks
+
+
+def _section_of(
+    text: _Text, name: str, path: Path
+) -> tuple[ConfigUpdater, list[Any], Section] | None:
+    """The parsed file (checked to join back to the exact text), its blocks, and section
+    ``name`` of it; None when there is no such section."""
+    updater = _parse(text.body, path)
+    blocks = _check_round_trip(updater, text.body, path)
+    if not updater.has_section(name):
+        return None
+    return updater, blocks, updater[name]
 
 
 def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:

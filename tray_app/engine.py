@@ -22,11 +22,22 @@ from functools import partial
 from typing import Any
 
 from tray_app.atomicfile import stamp
-from tray_app.config import KEY_FIELDS, Config, ConfigStore, KeySet, Role, as_name, check_name
-from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
+from tray_app.config import (
+    KEY_FIELDS,
+    Config,
+    ConfigStore,
+    KeySet,
+    Role,
+    as_name,
+    check_name,
+    check_role,
+)
+from tray_app.credentials_file import CredentialsFile, ManagedProfile, TemporaryCredentials
 from tray_app.errors import ConfigError, KeystoreError, PromptError, RoleTrayError, StsError
 from tray_app.keystore import Keystore
-from tray_app.mfa import MfaCodes
+from tray_app.mfa import KeyedLocks, MfaCodes, refuse_code_without_mfa
+from tray_app.process_profile import ProcessProfiles, command_line
+from tray_app.process_sessions import ProcessSessions
 from tray_app.sessions import RoleStatus, role_status, statuses
 from tray_app.sources import Source
 from tray_app.sources.keyring_key import KeyringKey
@@ -40,6 +51,9 @@ StsFactory = Callable[[Config], Sts]
 _STALE_SESSION = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 _SESSION_CHARS = re.compile(r"[^\w+=,.@-]")
 CONSOLE_MIN_LEFT = timedelta(minutes=5)
+# botocore refreshes process credentials with under 15 minutes left (its advisory window):
+# a session handed to it must have more, or every SDK call would run the process again.
+PROCESS_MIN_LEFT = timedelta(minutes=15)
 
 
 def utc_now() -> datetime:
@@ -55,6 +69,8 @@ class Engine:
         credentials: CredentialsFile,
         clock: Clock = utc_now,
         mfa: MfaCodes | None = None,
+        aws_config: ProcessProfiles | None = None,
+        process_command: Callable[[str], str] = command_line,
     ) -> None:
         self.store = store
         self.keystore = keystore
@@ -63,6 +79,10 @@ class Engine:
         self.clock = clock
         self.mfa = mfa or MfaCodes()
         self.mfa_sessions = SessionCache(keystore)
+        self.process_sessions = ProcessSessions(keystore)
+        self.aws_config = aws_config or ProcessProfiles()
+        self.process_command = process_command  # role → the credential_process line
+        self._delivering = KeyedLocks()  # one AssumeRole per role, however many SDKs ask
         self._config: Config | None = None
         self._config_stamp: tuple[int, int, int] | None = None
         self._closed = False
@@ -161,8 +181,20 @@ class Engine:
 
     # -- roles ---------------------------------------------------------------
     def add_role(self, role: Role) -> Role:
+        before = self.config.roles.get(role.name)
+        check_role(role, f"role '{role.name}'")
+        self._check_delivery(role)
         self._config = self.store.put_role(role)
+        self._follow(before, role)
         return self._config.roles[role.name]
+
+    def add_roles(self, roles: list[Role]) -> None:
+        """Several roles in one change of the config (an import): all, or none."""
+        for role in roles:
+            self._check_delivery(role)
+        self._config = self.store.put_roles(roles)
+        for role in roles:
+            self._follow(None, role)
 
     def edit_role(
         self, name: str, changes: Mapping[str, Any], unset: Iterable[str] = ()
@@ -175,18 +207,46 @@ class Engine:
         before = self.config.role(name)
         defaults = {f.name: f.default for f in fields(Role)}
         role = replace(before, **{**{key: defaults[key] for key in unset}, **changes})
-        self._config = self.store.put_role(role)  # validated before anything else changes
+        check_role(role, f"role '{name}'")  # validated before anything else changes
+        self._check_delivery(role)
+        self._config = self.store.put_role(role)
         old = before.target_profile
-        moved = old != role.target_profile and self._clear_if_ours(old)
+        moved = (old != role.target_profile or role.credential_process) and self._clear_if_ours(
+            old
+        )  # a credential_process role has no file profile
+        self._follow(before, role)
         return self._config.roles[name], moved
 
     def remove_role(self, name: str) -> bool:
         """Forget a role and clear the profile it wrote (else nothing would know it any more,
         and `clear` could not reach it); True when a profile was removed. A credentials
         file that cannot be edited stops it before anything changes."""
-        cleared = self._clear_if_ours(self.config.role(name).target_profile)
+        role = self.config.role(name)
+        cleared = self._clear_if_ours(role.target_profile)
         self._config = self.store.remove_role(name)
+        self._follow(role, None)
         return cleared
+
+    def _check_delivery(self, role: Role) -> None:
+        """A credential_process role needs its profile free in ~/.aws/config, and no
+        foreign profile of that name in the credentials file (botocore reads it first)."""
+        if role.credential_process:
+            self.aws_config.check(role.target_profile, role.name)
+            self.credentials.check_writable(role.target_profile)
+
+    def _follow(self, before: Role | None, after: Role | None) -> None:
+        """Keep ~/.aws/config's credential_process line, and the keyring session, in step
+        with the role (added, moved to another profile, turned off, removed)."""
+        if before and before.credential_process:
+            gone = after is None or not after.credential_process
+            if gone or after.target_profile != before.target_profile:
+                self.aws_config.remove(before.target_profile, before.name)
+            if gone or after.role_arn != before.role_arn:
+                self.process_sessions.clear(before.name)
+        if after and after.credential_process:
+            self.aws_config.set(
+                after.target_profile, after.name, self.process_command(after.name), after.region
+            )
 
     def _clear_if_ours(self, profile: str) -> bool:
         """Remove ``profile`` if roletray wrote it (a foreign section stays as is)."""
@@ -207,15 +267,53 @@ class Engine:
         config = self.config
         role = config.role(name)
         refuse_code_without_mfa(role, mfa_code)
-        self.credentials.check_writable(role.target_profile, force)  # fail before the network
+        if not role.credential_process:
+            self.credentials.check_writable(role.target_profile, force)  # before the network
         creds = self._fetch(config, role, mfa_code, interactive)
         if self._closed:
             raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
-        self.credentials.write_profile(
-            role.target_profile, role.name, creds, region=role.region, force=force
-        )
-        log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
-        return role_status(role, self.credentials.managed_profiles(), self.clock())
+        if role.credential_process:
+            self.process_sessions.put(role.name, role.role_arn, creds)
+        else:
+            self.credentials.write_profile(
+                role.target_profile, role.name, creds, region=role.region, force=force
+            )
+            log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
+        return role_status(role, self._held(config, [role]), self.clock())
+
+    def session(self, name: str) -> TemporaryCredentials | None:
+        """The role's current session: from the keyring for a credential_process role,
+        else from its profile in the credentials file."""
+        role = self.config.role(name)
+        if role.credential_process:
+            return self.process_sessions.get(role.name, role.role_arn)
+        return self.credentials.session(role.target_profile)
+
+    def fresh(self, name: str, min_left: timedelta | None = None) -> TemporaryCredentials | None:
+        """The role's session when it has more than ``min_left`` to go, else None.
+
+        By default botocore's 15 minutes, or half the session for roles of 15-30 minutes
+        (else each of their SDK calls would assume again; botocore only refuses a session
+        that has run out)."""
+        if min_left is None:
+            half = timedelta(seconds=self.config.role(name).assume_duration / 2)
+            min_left = min(PROCESS_MIN_LEFT, half)
+        creds = self.session(name)
+        return creds if creds and creds.expiration - self.clock() > min_left else None
+
+    def delivered(
+        self, name: str, min_left: timedelta | None = None, interactive: bool = True
+    ) -> TemporaryCredentials:
+        """A session with more than ``min_left`` to go: the one held, else a new one. One
+        AssumeRole per role however many callers ask at once (Terraform runs several)."""
+        with self._delivering(name):
+            creds = self.fresh(name, min_left)
+            if creds is None:
+                self.assume(name, interactive=interactive)
+                creds = self.session(name)
+        if creds is None:  # another process cleared it this very moment
+            raise RoleTrayError(f"Role {name} has no session — assume it again.")
+        return creds
 
     def console_url(
         self, name: str, destination: str | None = None, region: str | None = None
@@ -226,12 +324,7 @@ class Engine:
 
         config = self.config
         role = config.role(name)
-        creds = self.credentials.session(role.target_profile)
-        if creds is None or creds.expiration - self.clock() < CONSOLE_MIN_LEFT:
-            self.assume(name)
-            creds = self.credentials.session(role.target_profile)
-        if creds is None:
-            raise RoleTrayError(f"Role {name} has no session to sign in with — assume it first.")
+        creds = self.delivered(name, CONSOLE_MIN_LEFT)
         partition = partitions.of_arn(role.role_arn)
         duration = None if role.mfa_session else role.duration  # chained: AWS refuses one
         where = region or config.region_for(role)
@@ -320,19 +413,29 @@ class Engine:
         return self.mfa_sessions.clear(keyset)
 
     def status(self) -> list[RoleStatus]:
-        return statuses(self.config, self.credentials.managed_profiles(), self.clock())
+        config = self.config
+        return statuses(config, self._held(config, config.roles.values()), self.clock())
+
+    def _held(self, config: Config, roles: Iterable[Role]) -> dict[str, ManagedProfile]:
+        """What the credentials file holds, with the keyring's sessions of these roles when
+        they are credential_process ones (their profile is not in the file)."""
+        held = dict(self.credentials.managed_profiles())
+        for role in roles:
+            if role.credential_process:
+                creds = self.process_sessions.get(role.name, role.role_arn)
+                held.pop(role.target_profile, None)
+                if creds is not None:
+                    held[role.target_profile] = ManagedProfile(
+                        role.target_profile, role.name, creds.expiration, creds.principal_arn
+                    )
+        return held
 
     def clear(self, name: str) -> bool:
         """Remove a role's temporary credentials; False when there were none."""
-        return self.credentials.remove_profile(self.config.role(name).target_profile)
-
-
-def refuse_code_without_mfa(role: Role, mfa_code: str | None) -> None:
-    if mfa_code is not None and not role.mfa_serial:
-        raise PromptError(
-            f"Role {role.name} has no MFA device (mfa_serial) — drop --mfa-code, or set "
-            f"--mfa-serial with `roletray roles add {role.name} …`; nothing was changed."
-        )
+        role = self.config.role(name)
+        if role.credential_process:
+            return self.process_sessions.clear(role.name)
+        return self.credentials.remove_profile(role.target_profile)
 
 
 def default_session_name(keyset: KeySet) -> str:

@@ -129,3 +129,11 @@ def _checked(role: Role, code: str) -> str:
             "try again with the current code."
         )
     return code
+
+
+def refuse_code_without_mfa(role: Role, mfa_code: str | None) -> None:
+    if mfa_code is not None and not role.mfa_serial:
+        raise PromptError(
+            f"Role {role.name} has no MFA device (mfa_serial) — drop --mfa-code, or set "
+            f"--mfa-serial with `roletray roles add {role.name} …`; nothing was changed."
+        )

@@ -41,6 +41,20 @@ class RoleStatus:
         }
 
 
+def from_json(row: Mapping[str, object], now: datetime) -> RoleStatus:
+    """A status row as ``as_json`` made it (the tray's broker sends these)."""
+    expiration = datetime.fromisoformat(str(row["expiration"])) if row.get("expiration") else None
+    left = expiration - now if expiration else None
+    return RoleStatus(
+        str(row["role"]),
+        str(row["profile"]),
+        State(str(row["state"])),
+        expiration,
+        str(row["principal_arn"]) if row.get("principal_arn") else None,
+        left if left and left > timedelta(0) else None,
+    )
+
+
 def role_status(role: Role, managed: Mapping[str, ManagedProfile], now: datetime) -> RoleStatus:
     profile = managed.get(role.target_profile)
     if profile is None:

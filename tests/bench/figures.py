@@ -108,6 +108,8 @@ class World:
             f"[plain]\naws_access_key_id = {self.user.access_key_id}\n"
             f"aws_secret_access_key = {self.user.secret_access_key}\n"
         )
+        self.roletray("roles", "add", "bench-cp", "--role-arn", self.arn, "--keys", "work",
+                      "--credential-process")  # fmt: skip
 
     @property
     def credentials(self) -> Path:
@@ -227,6 +229,11 @@ def cold(world: World) -> None:
     for name, other in others.items():
         ours, theirs = paired(assume, other)
         row(f"cold `roletray assume` vs {name}", ours, theirs)
+    if awsume:
+        process = lambda: world.roletray("credential-process", "bench-cp")  # noqa: E731
+        process()  # the session, into the keyring
+        ours, theirs = paired(process, others["awsume"])
+        row("`roletray credential-process` alone (a held session) vs awsume", ours, theirs)
     for args in (("status",), ("--version",), ("--help",)):
         ours, theirs = paired(lambda a=args: world.roletray(*a),
                               lambda: timed([*python, "-c", "pass"], env))  # fmt: skip
@@ -364,6 +371,7 @@ def tray(world: World) -> None:
         ui.icon()
         row("tray: start → icon docked, menu applied",
             f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+        through_tray(world)
         ui.choose("bench")
         wait_for(lambda: ui.profile("bench"), "the click to write the profile")
         row("tray idle after one click from its menu", idle(proc.pid))
@@ -372,6 +380,19 @@ def tray(world: World) -> None:
         row(f"tray idle after {CLICKS} clicks", idle(proc.pid))
     finally:
         stop_process(proc)
+
+
+def through_tray(world: World) -> None:
+    """With the tray running: credential-process and status answered by its broker."""
+    awsume = shutil.which("awsumepy", path=str(BIN))
+    process = lambda: world.roletray("credential-process", "bench-cp")  # noqa: E731
+    wait_for(lambda: process() > 0, "the broker to answer", 30)
+    if awsume:
+        ours, theirs = paired(process, lambda: timed([awsume, "bench-other"], world.env))
+        row("`roletray credential-process`, tray running, vs awsume", ours, theirs)
+    pass_ = lambda: timed([sys.executable, "-c", "pass"], world.env)  # noqa: E731
+    ours, theirs = paired(lambda: world.roletray("status"), pass_)
+    row("`roletray status`, tray running, vs `python -c pass`", ours, theirs)
 
 
 def main() -> None:

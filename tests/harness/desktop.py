@@ -65,7 +65,10 @@ class Desktop:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**self.bus.env, "DISPLAY": self.display, "NO_AT_BRIDGE": "1"}
+        """What a client of this desktop needs: its display and its bus. Not the bus's
+        XDG_RUNTIME_DIR: each test HOME has its own (the tray's lock and broker socket)."""
+        bus = {k: v for k, v in self.bus.env.items() if k != "XDG_RUNTIME_DIR"}
+        return {**bus, "DISPLAY": self.display, "NO_AT_BRIDGE": "1"}
 
     def start(self) -> Desktop:
         self.root.mkdir(parents=True, exist_ok=True)

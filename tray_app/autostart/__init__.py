@@ -9,9 +9,7 @@ Linux for all three.
 
 from __future__ import annotations
 
-import shutil
 import sys
-from pathlib import Path
 from types import ModuleType
 
 
@@ -30,13 +28,7 @@ def for_platform(platform: str = sys.platform) -> ModuleType:
 
 
 def tray_command(platform: str = sys.platform) -> list[str]:
-    """How to start the tray from a login item: the installed entry point beside this
-    Python (``roletrayw`` on Windows: no console), else ``python -m tray_app``."""
-    scripts = Path(sys.executable).parent
-    name = "roletrayw.exe" if platform == "win32" else "roletray"
-    found = scripts / name if (scripts / name).exists() else shutil.which(name)
-    if found:
-        return [str(found)]
-    from tray_app.platform import windowless_python
+    """How a login item starts the tray: ``roletrayw`` on Windows (no console)."""
+    from tray_app.platform import roletray_command
 
-    return [windowless_python(platform), "-m", "tray_app"]
+    return roletray_command(platform, windowless=True)

@@ -22,6 +22,7 @@ from tray_app.cli import (
     doctor,
     keys,
     mfa,
+    process,
     roles,
     sessions,
     settings,
@@ -87,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="config file (default: $ROLETRAY_CONFIG or the user config dir)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log detail (no secrets)")
+    parser.add_argument(
+        "--no-tray",
+        action="store_true",
+        help="work alone: do not ask the running tray (assume, status, credential-process)",
+    )
     verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in (
-        keys, roles, sessions, console, mfa, settings, doctor, autostart, completion,
+        keys, roles, sessions, process, console, mfa, settings, doctor, autostart, completion,
     ):  # fmt: skip
         module.add_parsers(verbs)
     tray = verbs.add_parser("tray", help="start the tray (the default with no command)")

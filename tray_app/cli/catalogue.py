@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tray_app.cli.common import add_json_flag, emit, engine_for, load_config
@@ -36,6 +37,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "'{name}-roletray': the AWS config's own profile keeps its role_arn, which the SDKs "
         "would use first)",
     )
+    imp.add_argument(
+        "--credential-process",
+        action="store_true",
+        help="serve each imported role to SDKs through credential_process: its profile in "
+        "~/.aws/config runs `roletray credential-process`",
+    )
     add_json_flag(imp)
     imp.set_defaults(handler=cmd_import)
     exp = sub.add_parser("export", help="print the roles as a catalogue (no secrets) to share")
@@ -58,9 +65,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         verdicts = aws.plan_from_aws_config(profiles, engine.config, keys, args.profile, fmt)
         where = str(path)
     adding = aws.additions(verdicts)
+    if args.credential_process:
+        adding = [replace(role, credential_process=True) for role in adding]
     emit(args, aws.plan_rows(verdicts, args.dry_run), aws.PLAN_COLUMNS)
     if adding and not args.dry_run:
-        engine.store.put_roles(adding)
+        engine.add_roles(adding)
     verb = "Would add" if args.dry_run else "Added"
     summary = f"{verb} {len(adding)} of {len(verdicts)} from {where}."
     print(summary, file=sys.stderr if args.json else sys.stdout)

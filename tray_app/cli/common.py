@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tray_app.text import table
 
@@ -22,6 +22,25 @@ def engine_for(args: argparse.Namespace) -> Engine:
     from tray_app.app import cli_engine
 
     return cli_engine(args.config)
+
+
+def ask_tray(args: argparse.Namespace, op: str, **fields: object) -> Any | None:
+    """The running tray's answer (the broker), or None: no tray, --no-tray, or a tray
+    that uses another config or credentials file than this command would."""
+    if args.no_tray:
+        return None
+    from tray_app.broker import client
+
+    return client.ask(op, where=where(args), **fields)
+
+
+def where(args: argparse.Namespace) -> dict[str, str]:
+    """The files this command works on, for the tray to compare with its own."""
+    from tray_app.config import ConfigStore
+    from tray_app.credentials_file import default_path
+
+    config = ConfigStore(args.config).path
+    return {"config": str(config.absolute()), "credentials": str(default_path().absolute())}
 
 
 def load_config(args: argparse.Namespace) -> Config:

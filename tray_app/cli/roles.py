@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tray_app.cli import catalogue
 from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for, load_config
 from tray_app.config import CHAINED_MAX_DURATION, DEFAULT_DURATION, MFA_STRATEGIES, Role
+
+if TYPE_CHECKING:
+    from tray_app.engine import Engine
 
 UNSETTABLE = (
     "profile", "session_name", "external_id", "mfa_serial", "mfa_strategy", "region", "group",
@@ -103,20 +106,39 @@ def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
     parser.add_argument(
         "--source-identity", help="SourceIdentity to set (CloudTrail shows it)", **keep
     )
+    parser.add_argument(
+        "--credential-process",
+        action=argparse.BooleanOptionalAction if editing else "store_true",
+        help="serve it to SDKs, Terraform and IDEs: its profile in ~/.aws/config gets "
+        "`credential_process = roletray credential-process NAME`, and its session stays in the "
+        "OS keyring instead of the credentials file",
+        **keep,
+    )
 
 
 FIELDS = (
     "role_arn", "keys", "profile", "session_name", "external_id", "duration", "mfa_serial",
-    "mfa_strategy", "region", "auto_refresh", "group", "source_identity",
+    "mfa_strategy", "region", "auto_refresh", "group", "source_identity", "credential_process",
 )  # fmt: skip
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     role = Role(name=args.name, **{field: getattr(args, field) for field in FIELDS})
-    role = engine_for(args).add_role(role)
+    engine = engine_for(args)
+    role = engine.add_role(role)
     print(f"Saved role {role.name}: {role.role_arn} → profile {role.target_profile}.")
+    tell_delivery(engine, role)
     warn_about_strategy(role)
     return 0
+
+
+def tell_delivery(engine: Engine, role: Role) -> None:
+    if role.credential_process:
+        print(
+            f"Profile {role.target_profile} in {engine.aws_config.path} runs `roletray "
+            f"credential-process {role.name}`; SDKs, Terraform and the AWS CLI use it with "
+            f"AWS_PROFILE={role.target_profile}."
+        )
 
 
 def warn_about_strategy(role: Role) -> None:
@@ -150,6 +172,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     print(f"Changed role {role.name}: {', '.join(changed)}.")
     if moved:
         print(f"Removed its credentials from profile {before.target_profile}; assume it again.")
+    tell_delivery(engine, role)
+    if before.credential_process and not role.credential_process:
+        print(f"Took credential_process out of {engine.aws_config.path}.")
     warn_about_strategy(role)
     return 0
 
@@ -171,6 +196,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "session_name": r.session_name,
             "auto_refresh": r.auto_refresh,
             "group": r.group,
+            "credential_process": r.credential_process,
         }
         for r in config.roles.values()
     ]
@@ -179,8 +205,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     engine = engine_for(args)
-    profile = engine.config.role(args.name).target_profile
+    role = engine.config.role(args.name)
     cleared = engine.remove_role(args.name)
-    also = f" and profile {profile} from {engine.credentials.path}" if cleared else ""
+    also = f" and profile {role.target_profile} from {engine.credentials.path}" if cleared else ""
+    if role.credential_process:
+        also += f" and its credential_process from {engine.aws_config.path}"
     print(f"Removed role {args.name}{also}.")
     return 0

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
-from tray_app.cli.common import Verbs, add_json_flag, emit, engine_for
+from tray_app.cli.common import Verbs, add_json_flag, ask_tray, emit, engine_for, load_config
 from tray_app.errors import ConfigError, RoleTrayError
 
 if TYPE_CHECKING:
+    from tray_app.config import Config
     from tray_app.engine import Engine
 
 
@@ -41,9 +44,8 @@ def _names(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("--all", action="store_true", help=f"{verb} every role")
 
 
-def chosen(engine: Engine, args: argparse.Namespace) -> list[str]:
+def chosen(config: Config, args: argparse.Namespace) -> list[str]:
     """The roles named (each checked), or all of them with --all; never none."""
-    config = engine.config
     if args.all and args.names:
         raise ConfigError("Give role names or --all, not both.")
     if args.all:
@@ -70,56 +72,69 @@ def for_each(names: list[str], act: Callable[[str], int]) -> int:
 
 
 def cmd_assume(args: argparse.Namespace) -> int:
-    from tray_app.sessions import State, format_left
+    from tray_app.mfa import refuse_code_without_mfa
 
-    engine = engine_for(args)
-    names = chosen(engine, args)
+    config = load_config(args)
+    names = chosen(config, args)
     if args.mfa_code is not None:  # one sentence up front, not one per role
-        from tray_app.engine import refuse_code_without_mfa
-
         for name in names:
-            refuse_code_without_mfa(engine.config.role(name), args.mfa_code)
-    direct = [n for n in names if engine.config.role(n).mfa_each_time]
+            refuse_code_without_mfa(config.role(name), args.mfa_code)
+    direct = [n for n in names if config.role(n).mfa_each_time]
     if args.mfa_code and len(direct) > 1:
         raise ConfigError(
             "An MFA code is good for one assume — give --mfa-code with one role that asks for "
             "a code each time (roles with mfa_strategy session share one code)."
         )
+    return for_each(names, partial(_assume, args, []))
 
-    def assume(name: str) -> int:
-        status = engine.assume(name, mfa_code=args.mfa_code, force=args.force)
-        until = (
-            f"{status.expiration.astimezone():%Y-%m-%d %H:%M:%S %Z}" if status.expiration else "?"
-        )
-        if status.state is not State.ACTIVE:  # STS's expiry is already past by our clock
-            print(
-                f"roletray: profile {status.profile} was written, but by this computer's clock "
-                f"it expired at {until} — sync the clock (enable NTP).",
-                file=sys.stderr,
-            )
-            return 1
+
+def _assume(args: argparse.Namespace, alone: list[Engine], name: str) -> int:
+    """Through the running tray (its menu and icon follow), else alone with an engine
+    (made once, on the first role the tray did not take)."""
+    from tray_app.sessions import State, format_left, from_json
+
+    fields = {"role": name, "mfa_code": args.mfa_code, "force": args.force}
+    row = None if alone else ask_tray(args, "assume", **fields)
+    if row is not None:
+        status = from_json(row, datetime.now(UTC))
+    else:
+        if not alone:
+            alone.append(engine_for(args))
+        status = alone[0].assume(name, mfa_code=args.mfa_code, force=args.force)
+    until = f"{status.expiration.astimezone():%Y-%m-%d %H:%M:%S %Z}" if status.expiration else "?"
+    if status.state is not State.ACTIVE:  # STS's expiry is already past by our clock
         print(
-            f"Profile {status.profile} is ready until {until} "
-            f"({format_left(status.time_left)} left) — use AWS_PROFILE={status.profile}."
+            f"roletray: profile {status.profile} was written, but by this computer's clock "
+            f"it expired at {until} — sync the clock (enable NTP).",
+            file=sys.stderr,
         )
-        return 0
-
-    return for_each(names, assume)
+        return 1
+    print(
+        f"Profile {status.profile} is ready until {until} "
+        f"({format_left(status.time_left)} left) — use AWS_PROFILE={status.profile}."
+    )
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from tray_app.sessions import format_left
+    from tray_app.sessions import format_left, from_json
 
-    engine = engine_for(args)
+    config = load_config(args)
     wanted = set(args.names)
     for name in wanted:
-        engine.config.role(name)
-    rows = [
+        config.role(name)
+    rows = ask_tray(args, "status")
+    if rows is None:
+        statuses = engine_for(args).status()
+    else:
+        now = datetime.now(UTC)
+        statuses = [from_json(row, now) for row in rows]
+    shown = [
         s.as_json() if args.json else {**s.as_json(), "left": format_left(s.time_left)}
-        for s in engine.status()
+        for s in statuses
         if not wanted or s.role in wanted
     ]
-    return emit(args, rows, ("role", "profile", "state", "expiration", "left"))
+    return emit(args, shown, ("role", "profile", "state", "expiration", "left"))
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
@@ -133,4 +148,4 @@ def cmd_clear(args: argparse.Namespace) -> int:
             print(f"Profile {profile} had no credentials in {engine.credentials.path}.")
         return 0
 
-    return for_each(chosen(engine, args), clear)
+    return for_each(chosen(engine.config, args), clear)

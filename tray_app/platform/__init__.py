@@ -10,8 +10,10 @@ check here, since only Linux runs on these machines.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 UiCall = Callable[[], None]
@@ -24,6 +26,19 @@ def windowless_python(platform: str = sys.platform) -> str:
     if platform == "win32" and python.lower().endswith("python.exe"):
         python = python[: -len("python.exe")] + "pythonw.exe"
     return python
+
+
+def roletray_command(platform: str = sys.platform, windowless: bool = False) -> list[str]:
+    """How another program starts roletray: the installed entry point beside this Python
+    (``roletrayw`` on Windows when ``windowless``: no console), else ``python -m tray_app``."""
+    win = platform == "win32"
+    name = ("roletrayw.exe" if windowless else "roletray.exe") if win else "roletray"
+    scripts = Path(sys.executable).parent
+    found = scripts / name if (scripts / name).exists() else shutil.which(name)
+    if found:
+        return [str(found)]
+    python = windowless_python(platform) if windowless else sys.executable
+    return [python, "-m", "tray_app"]
 
 
 class Bridge(Protocol):

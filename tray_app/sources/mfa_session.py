@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from tray_app.config import KeySet
-from tray_app.errors import KeystoreError
+from tray_app.keyring_cache import KeyringCache
 from tray_app.keystore import Keystore
 from tray_app.mfa import KeyedLocks
 from tray_app.sources import Source
@@ -27,42 +28,25 @@ PREFIX = "mfa-session:"  # ':' is not allowed in a key set's name, so no item co
 
 
 class SessionCache:
+    """Each key set's MFA session, as keyring item ``mfa-session:<key set>``."""
+
     def __init__(self, keystore: Keystore) -> None:
-        self.keystore = keystore
-        self.memory: dict[str, SigningKey] = {}
-        self._memory_only: set[str] = set()  # the keyring refused these (Windows' size limit)
+        self.items: KeyringCache[SigningKey] = KeyringCache(keystore, PREFIX, "MFA session")
         self.lock = KeyedLocks()  # one per key set: two roles at once cause one prompt
+
+    @property
+    def memory(self) -> dict[str, SigningKey]:
+        return self.items.memory
 
     def get(self, keyset: KeySet) -> SigningKey | None:
         """The session made from this key set's current key, if any (keyring first)."""
-        stored = self.keystore.find(PREFIX + keyset.name)
-        if stored:
-            session = _loads(keyset, stored)
-        elif keyset.name in self._memory_only:
-            session = self.memory.get(keyset.name)
-        else:  # ended elsewhere (`roletray mfa clear`): this process stops using it too
-            session = None
-        if session is None:
-            self.memory.pop(keyset.name, None)
-        else:
-            self.memory[keyset.name] = session
-        return session
+        return self.items.get(keyset.name, partial(_loads, keyset))
 
     def put(self, keyset: KeySet, session: SigningKey) -> None:
-        self.memory[keyset.name] = session
-        try:
-            self.keystore.set(PREFIX + keyset.name, _dumps(keyset, session))
-            self._memory_only.discard(keyset.name)
-        except KeystoreError as exc:  # still usable in this process
-            self._memory_only.add(keyset.name)
-            log.warning("MFA session of %s kept in memory only: %s", keyset.name, exc)
+        self.items.put(keyset.name, session, _dumps(keyset, session))
 
     def clear(self, keyset: str) -> bool:
-        self._memory_only.discard(keyset)
-        had = self.memory.pop(keyset, None) is not None
-        had = self.keystore.find(PREFIX + keyset) is not None or had
-        self.keystore.delete(PREFIX + keyset)
-        return had
+        return self.items.clear(keyset)
 
 
 def _dumps(keyset: KeySet, session: SigningKey) -> str:

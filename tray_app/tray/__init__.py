@@ -54,10 +54,15 @@ def backend_name(pystray: Any) -> str:
 
 
 def runtime_dir() -> Path:
-    base = os.environ.get("XDG_RUNTIME_DIR")
-    folder = Path(base) / "roletray" if base else Path(tempfile.gettempdir()) / _private_name()
+    folder = runtime_path()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
+
+
+def runtime_path() -> Path:
+    """Where the tray's lock and broker socket live (not made here)."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(base) / "roletray" if base else Path(tempfile.gettempdir()) / _private_name()
 
 
 def _private_name() -> str:

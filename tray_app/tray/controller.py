@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from tray_app import __version__, text
 from tray_app.atomicfile import atomic_write, os_errors_as
@@ -30,6 +31,7 @@ from tray_app.tray import desktop
 from tray_app.tray.menu import Action, MfaView, RoleView, TrayView
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CONFIG_TEMPLATE = """\
 # roletray config: key sets and roles; no secrets here (they live in the OS keyring).
 # Add entries with `roletray keys add` and `roletray roles add`, or by hand:
@@ -142,6 +144,30 @@ class Controller:
             with self._lock:
                 self._busy.discard(name)
         return future
+
+    def for_client(self, name: str, act: Callable[[], T]) -> T:
+        """Run an assume another program asked for (the broker): busy in the menu, then
+        its outcome there, as a click; the answer and any error go back to the caller."""
+        with self._lock:
+            self._busy.add(name)
+        self.on_change()
+        try:
+            result = act()
+        except PromptCancelled:
+            raise
+        except RoleTrayError as exc:
+            with self._lock:
+                self._errors[name] = str(exc)
+            raise
+        else:
+            with self._lock:
+                self._errors.pop(name, None)
+            self.schedule.refresh_succeeded(name)
+            return result
+        finally:
+            with self._lock:
+                self._busy.discard(name)
+            self.on_change()
 
     def reload(self) -> None:
         with self._lock:
@@ -438,7 +464,7 @@ class Controller:
         if not adding:
             report.ask(settings, title, plan + "\n\nNothing new to add.")
         elif report.ask(settings, title, plan, ok=f"Add {len(adding)} roles"):
-            engine.store.put_roles(adding)
+            engine.add_roles(adding)
             engine.reload()
             names = ", ".join(r.name for r in adding)
             self.notifier.notify(f"Imported {len(adding)} roles", names[:200])

@@ -1,0 +1,59 @@
+"""Values kept as OS keyring items under a prefix, with a copy in memory.
+
+The keyring is the truth, shared by the CLI and the tray: an item another
+process deleted is forgotten here too. The memory copy stands in only for an
+item the keyring refused (Windows' 2.5 KB limit), so this process can still use
+it, and lets the tray see what it last read without a keyring call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from tray_app.errors import KeystoreError
+from tray_app.keystore import Keystore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class KeyringCache(Generic[T]):
+    def __init__(self, keystore: Keystore, prefix: str, what: str) -> None:
+        self.keystore = keystore
+        self.prefix = prefix  # ends in ':', which no key set or role name holds
+        self.what = what  # for the log: "MFA session", "session"
+        self.memory: dict[str, T] = {}
+        self._memory_only: set[str] = set()
+
+    def get(self, name: str, loads: Callable[[str], T | None]) -> T | None:
+        stored = self.keystore.find(self.prefix + name)
+        if stored:
+            value = loads(stored)
+        elif name in self._memory_only:
+            value = self.memory.get(name)
+        else:  # ended elsewhere (`roletray clear` in another process): forget it here too
+            value = None
+        if value is None:
+            self.memory.pop(name, None)
+        else:
+            self.memory[name] = value
+        return value
+
+    def put(self, name: str, value: T, text: str) -> None:
+        """Keep ``value`` (serialised as ``text``); memory only when the keyring refuses."""
+        self.memory[name] = value
+        try:
+            self.keystore.set(self.prefix + name, text)
+            self._memory_only.discard(name)
+        except KeystoreError as exc:
+            self._memory_only.add(name)
+            log.warning("%s of %s kept in memory only: %s", self.what, name, exc)
+
+    def clear(self, name: str) -> bool:
+        self._memory_only.discard(name)
+        had = self.memory.pop(name, None) is not None
+        had = self.keystore.find(self.prefix + name) is not None or had
+        self.keystore.delete(self.prefix + name)
+        return had

@@ -1,0 +1,61 @@
+"""Where the sessions of credential_process roles live: the OS keyring, not a file.
+
+A role served through ``credential_process`` must not also be a profile in the
+credentials file: botocore reads that file before it runs the process, so a
+stale copy there would shadow every fresh session. Its session is keyring item
+``role-session:<role>`` instead, shared by `roletray credential-process` runs
+(the AWS CLI keeps no cache between processes) and by the tray.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import partial
+
+from tray_app.credentials_file import TemporaryCredentials
+from tray_app.keyring_cache import KeyringCache
+from tray_app.keystore import Keystore
+
+PREFIX = "role-session:"  # ':' is in no role name, so no item collides
+
+
+class ProcessSessions:
+    def __init__(self, keystore: Keystore) -> None:
+        self.items: KeyringCache[TemporaryCredentials] = KeyringCache(keystore, PREFIX, "session")
+
+    def get(self, role: str, role_arn: str) -> TemporaryCredentials | None:
+        """The role's last session, if it was made for this ARN (else the role changed)."""
+        return self.items.get(role, partial(_loads, role_arn))
+
+    def put(self, role: str, role_arn: str, creds: TemporaryCredentials) -> None:
+        self.items.put(role, creds, _dumps(role_arn, creds))
+
+    def clear(self, role: str) -> bool:
+        return self.items.clear(role)
+
+
+def _dumps(role_arn: str, creds: TemporaryCredentials) -> str:
+    return json.dumps(
+        {
+            "role_arn": role_arn,
+            "id": creds.access_key_id,
+            "secret": creds.secret_access_key,
+            "token": creds.session_token,
+            "expiration": creds.expiration.isoformat(),
+            "principal": creds.principal_arn,
+        }
+    )
+
+
+def _loads(role_arn: str, text: str) -> TemporaryCredentials | None:
+    try:
+        data = json.loads(text)
+        if data["role_arn"] != role_arn:
+            return None
+        expiration = datetime.fromisoformat(data["expiration"])
+        return TemporaryCredentials(
+            data["id"], data["secret"], data["token"], expiration, data["principal"]
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
