@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from tests.conftest import Home
 from tray_app.errors import KeystoreError
-from tray_app.keystore import OsKeystore, is_secure
+from tray_app.keystore import OsKeystore, is_secure, native_backend
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.real
@@ -99,3 +100,18 @@ def test_is_secure_classifies_backends() -> None:
     assert not is_secure(fail.Keyring())
     assert not is_secure(null.Keyring())
     assert not is_secure(chainer.ChainerBackend())
+
+
+def test_the_native_store_is_taken_directly_unless_another_is_asked_for(
+    home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No keyring discovery (~100 ms of imports) when it would pick the OS's store anyway."""
+    chosen = native_backend()
+    assert type(chosen).__module__ == "keyring.backends.SecretService" and is_secure(chosen)
+    env = dict(os.environ)
+    assert native_backend(environ={**env, "PYTHON_KEYRING_BACKEND": "x.Keyring"}) is None
+    assert native_backend(environ={**env, "XDG_CURRENT_DESKTOP": "KDE"}) is None, "KWallet"
+    assert native_backend(platform="sunos5") is None
+    monkeypatch.setattr("keyring.util.platform_.config_root", lambda: tmp_path)
+    (tmp_path / "keyringrc.cfg").write_text("[backend]\ndefault-keyring=x.Keyring\n")
+    assert native_backend() is None, "keyring's own config file decides"

@@ -26,7 +26,7 @@ from tray_app.config import (
     role_table,
 )
 from tray_app.errors import ConfigError
-from tray_app.process_profile import aws_config_path as aws_config_path  # re-exported
+from tray_app.paths import aws_config_path as aws_config_path  # re-exported
 
 PROFILE_FORMAT = "{name}-roletray"  # never the config's own profile: its role_arn would win
 ADD, PRESENT, SKIP = "add", "present", "skip"

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tray_app import partitions
-from tray_app.atomicfile import atomic_write, os_errors_as
 from tray_app.errors import ConfigError
+from tray_app.paths import APP_NAME as APP_NAME
+from tray_app.paths import config_path as default_config_path
 
 if TYPE_CHECKING:  # tomlkit and filelock load only when the config is changed
     import tomlkit
 
-APP_NAME = "roletray"
 DEFAULT_REGION = "us-east-1"
 MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 900, 43200, 3600
 # AWS caps a role session assumed with session credentials (GetSessionToken's, or another
@@ -51,16 +51,6 @@ _MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", re.ASCII)
 _ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
 _USER_ARN = re.compile(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+", re.ASCII)
-
-
-def default_config_path() -> Path:
-    """$ROLETRAY_CONFIG, else the per-OS user config dir (XDG on Linux)."""
-    configured = os.environ.get("ROLETRAY_CONFIG")
-    if configured:
-        return Path(os.path.expanduser(configured))
-    import platformdirs  # only here: it is the one reason to import it
-
-    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
 
 
 @dataclass(frozen=True)
@@ -476,6 +466,8 @@ class ConfigStore:
 
     def _change(self, edit: Callable[[tomlkit.TOMLDocument], object]) -> Config:
         import tomlkit
+
+        from tray_app.atomicfile import atomic_write, os_errors_as  # writers only
 
         with os_errors_as(ConfigError, self.path), self._locked():
             load_config(self.path)  # refuse to edit a file that is already invalid

@@ -20,16 +20,12 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-from configupdater import ConfigUpdater
-from configupdater.block import Comment, Space
-from configupdater.section import Section
+from typing import TYPE_CHECKING, Any
 
 from tray_app.atomicfile import (
     FileChanged,
@@ -41,6 +37,11 @@ from tray_app.atomicfile import (
     stamp,
 )
 from tray_app.errors import CredentialsFileError
+from tray_app.paths import credentials_path as default_path
+
+if TYPE_CHECKING:  # configupdater loads only to write: reading needs the stdlib's parser
+    from configupdater import ConfigUpdater
+    from configupdater.section import Section
 
 MARKER_KEY = "x_roletray_role"
 EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
@@ -89,12 +90,6 @@ class ManagedProfile:
     role: str
     expiration: datetime | None
     principal_arn: str | None
-
-
-def default_path() -> Path:
-    """Where the AWS CLI and SDKs look: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials."""
-    configured = os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
-    return Path(os.path.expanduser(configured or "~/.aws/credentials"))
 
 
 def format_expiry(moment: datetime) -> str:
@@ -178,10 +173,11 @@ class CredentialsFile(LockedIniFile):
         text = self._load()
         if text is None:
             return {}
+        parser = _read(text.body, self.path)
         return {
-            section.name: _managed_profile(section)
-            for section in _parse(text.body, self.path).iter_sections()
-            if MARKER_KEY in section
+            name: _managed_profile(name, parser[name])
+            for name in parser.sections()
+            if MARKER_KEY in parser[name]
         }
 
     def session(self, profile: str) -> TemporaryCredentials | None:
@@ -189,12 +185,12 @@ class CredentialsFile(LockedIniFile):
         text = self._load()
         if text is None:
             return None
-        updater = _parse(text.body, self.path)
-        if not updater.has_section(profile) or MARKER_KEY not in updater[profile]:
+        parser = _read(text.body, self.path)
+        if not parser.has_section(profile) or MARKER_KEY not in parser[profile]:
             return None
-        section = updater[profile]
-        managed = _managed_profile(section)
-        values = {key: section[key].value.strip() for key in (ID_KEY, SECRET_KEY, TOKEN_KEY)
+        section = parser[profile]
+        managed = _managed_profile(profile, section)
+        values = {key: section[key].strip() for key in (ID_KEY, SECRET_KEY, TOKEN_KEY)
                   if key in section}  # fmt: skip
         if managed.expiration is None or len(values) < 3:
             return None
@@ -427,6 +423,8 @@ class _Text:
 
 
 def _parse(body: str, path: Path) -> ConfigUpdater:
+    from configupdater import ConfigUpdater
+
     updater = ConfigUpdater()
     try:
         updater.read_string(body, source=str(path))
@@ -457,6 +455,14 @@ def _section_of(
     if not updater.has_section(name):
         return None
     return updater, blocks, updater[name]
+
+
+def _read(body: str, path: Path) -> configparser.RawConfigParser:
+    """The file as botocore reads it, for reading only (a parse error is one sentence)."""
+    try:
+        return _raw_parse(body, path)
+    except configparser.Error as exc:
+        raise CredentialsFileError(_parse_error_message(exc, path)) from None
 
 
 def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:
@@ -512,6 +518,8 @@ def _append(body: str, section: str, newline: str) -> str:
 
 def _trailing_lines(section: Section) -> str:
     """Comments and blank lines after a section's last key usually introduce the next one."""
+    from configupdater.block import Comment, Space
+
     children = list(section.iter_blocks())
     keep: list[str] = []
     for block in reversed(children):
@@ -566,9 +574,9 @@ def _verify_scrub(old: str, new: str, profile: str, path: Path) -> None:
         )
 
 
-def _managed_profile(section: Section) -> ManagedProfile:
+def _managed_profile(name: str, section: Mapping[str, str]) -> ManagedProfile:
     def value(key: str) -> str | None:
-        return section[key].value.strip() if key in section else None
+        return section[key].strip() if key in section else None
 
     expires = value(EXPIRES_KEY)
     try:
@@ -577,4 +585,4 @@ def _managed_profile(section: Section) -> ManagedProfile:
         expiration = None
     if expiration is not None and expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=UTC)
-    return ManagedProfile(section.name, value(MARKER_KEY) or "", expiration, value(PRINCIPAL_KEY))
+    return ManagedProfile(name, value(MARKER_KEY) or "", expiration, value(PRINCIPAL_KEY))

@@ -10,9 +10,12 @@ or freeze the tray.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from tray_app.errors import KeystoreError
@@ -114,6 +117,9 @@ class OsKeystore:
 
 def secure_backend() -> KeyringBackend:
     """The keyring backend to use, refusing anything that stores plaintext."""
+    native = native_backend()
+    if native is not None:
+        return native
     import keyring
     from keyring.backends.chainer import ChainerBackend
 
@@ -134,6 +140,43 @@ def secure_backend() -> KeyringBackend:
             "will not keep a long-lived key there; unset it or name a system keyring backend."
         )
     raise KeystoreError(f"No secure OS keyring is available (found {name}) — {_INSTALL_HINT}.")
+
+
+# The store keyring's discovery picks on each OS when nothing else is configured.
+NATIVE = {
+    "linux": ("keyring.backends.SecretService", "Keyring"),
+    "darwin": ("keyring.backends.macOS", "Keyring"),
+    "win32": ("keyring.backends.Windows", "WinVaultKeyring"),
+}
+
+
+def native_backend(
+    platform: str = sys.platform, environ: Mapping[str, str] = os.environ
+) -> KeyringBackend | None:
+    """The OS's own store, taken directly when discovery would pick it anyway.
+
+    keyring's discovery imports every backend and entry point (~100 ms, on every CLI
+    run): skipped when nothing asks for another store — no PYTHON_KEYRING_BACKEND, no
+    keyringrc.cfg — and, on Linux, outside KDE (where keyring prefers KWallet). None:
+    let discovery decide.
+    """
+    where = NATIVE.get("linux" if platform.startswith("linux") else platform)
+    if where is None or environ.get("PYTHON_KEYRING_BACKEND"):
+        return None
+    if "KDE" in environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
+        return None
+    from keyring.util import platform_
+
+    if (Path(platform_.config_root()) / "keyringrc.cfg").exists():
+        return None
+    try:
+        backend = getattr(importlib.import_module(where[0]), where[1])
+        if not backend.viable:
+            return None
+        chosen = backend()
+    except Exception:  # not this OS's store after all: discovery will say what is wrong
+        return None
+    return chosen if is_secure(chosen) else None
 
 
 # Windows Credential Locker keeps at most CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512) bytes,

@@ -9,14 +9,12 @@ roletray marks what it wrote (``x_roletray_role``) and removes only that.
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
-from configupdater.section import Section
+from typing import TYPE_CHECKING
 
 from tray_app.credentials_file import (
     MARKER_KEY,
@@ -31,6 +29,10 @@ from tray_app.credentials_file import (
     _trailing_lines,
 )
 from tray_app.errors import CredentialsFileError
+from tray_app.paths import aws_config_path
+
+if TYPE_CHECKING:
+    from configupdater.section import Section
 
 KEY = "credential_process"
 # Keys by which a profile already gets credentials: botocore would use them before (or
@@ -44,11 +46,6 @@ OURS = {KEY, MARKER_KEY, "region"}
 Expect = Callable[
     [dict[str, str]], dict[str, str] | None
 ]  # a profile before → after  # a section holding only these, marked, is all ours
-
-
-def aws_config_path() -> Path:
-    """Where the AWS CLI and SDKs look: $AWS_CONFIG_FILE or ~/.aws/config."""
-    return Path(os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
 
 
 def section_name(profile: str) -> str:

@@ -36,11 +36,10 @@ def ask_tray(args: argparse.Namespace, op: str, **fields: object) -> Any | None:
 
 def where(args: argparse.Namespace) -> dict[str, str]:
     """The files this command works on, for the tray to compare with its own."""
-    from tray_app.config import ConfigStore
-    from tray_app.credentials_file import default_path
+    from tray_app.paths import config_path, credentials_path
 
-    config = ConfigStore(args.config).path
-    return {"config": str(config.absolute()), "credentials": str(default_path().absolute())}
+    config = args.config or config_path()
+    return {"config": str(config.absolute()), "credentials": str(credentials_path().absolute())}
 
 
 def load_config(args: argparse.Namespace) -> Config:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from tray_app.cli.common import Verbs, add_json_flag, engine_for
-from tray_app.config import Config, KeySet
 from tray_app.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tray_app.config import Config, KeySet
 
 
 def add_parsers(verbs: Verbs) -> None:
