@@ -22,7 +22,7 @@ import pytest
 from tests.test_engine import ARN, NOW, FakeSts, MemoryKeystore
 from tray_app.broker import BrokerError, OtherFiles, check_private, client
 from tray_app.broker.peer import UCRED, XUCRED, linux_uid, xucred_uid
-from tray_app.broker.server import Broker
+from tray_app.broker.server import Broker, UnixListener
 from tray_app.config import ConfigStore, Role
 from tray_app.credentials_file import CredentialsFile
 from tray_app.engine import Engine
@@ -146,7 +146,7 @@ def serve(runtime: Path) -> Iterator[Any]:
 
     def start(handle: Any, uid: int | None = None) -> Broker:
         runtime.mkdir(mode=0o700, exist_ok=True)
-        broker = Broker(runtime / "broker.sock", handle, uid)
+        broker = Broker(UnixListener(runtime / "broker.sock"), handle, uid)
         broker.start()
         started.append(broker)
         return broker
@@ -160,11 +160,12 @@ def test_the_broker_answers_its_user_and_nobody_else(serve: Any, runtime: Path) 
     assert client.ask("status") is None, "no tray: work alone"
     seen: list[dict[str, Any]] = []
     broker = serve(lambda request: seen.append(request) or ["row"])
-    assert oct(broker.path.stat().st_mode & 0o777) == "0o600"
+    path = broker.listener.path
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert client.ask("status", where={"config": "c"}) == ["row"]
     assert seen == [{"op": "status", "where": {"config": "c"}}]
     broker.stop()
-    assert not broker.path.exists() and client.ask("status") is None
+    assert not path.exists() and client.ask("status") is None
 
     serve(lambda request: ["row"], uid=12345)  # as if we were another user
     with pytest.raises(BrokerError, match="Refused: not the tray's user"):
@@ -184,7 +185,7 @@ def test_the_broker_says_no_in_one_line(serve: Any, runtime: Path) -> None:
     for line, error in ((b"nonsense\n", "not one line of JSON"),
                         (b'{"op": "shell", "cmd": "id"}\n', "Unknown request")):  # fmt: skip
         with socket.socket(socket.AF_UNIX) as sock:
-            sock.connect(str(broker.path))
+            sock.connect(str(broker.listener.path))
             sock.sendall(line)
             assert error in json.loads(sock.makefile().readline())["error"]
 

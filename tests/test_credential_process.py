@@ -242,3 +242,19 @@ def test_an_mfa_role_through_credential_process_asks_in_the_trays_dialog(
     assert tray.home.caller_arn("mfa", proxy.url) == json.loads(out)["Arn"], "no second code"
     assert proxy.faults.actions.count("AssumeRole") == 1
     assert tray.log.read_text().count("broker: credentials mfa") >= 2, "the tray asked, alone"
+
+
+def test_doctor_checks_each_served_role(served: tuple[Home, str], alice: User) -> None:
+    home, _ = served
+    report = home.roletray("doctor", "--no-desktop", "--json")
+    found = {f["check"]: f for f in json.loads(report.stdout)}
+    assert found["role app: credential_process"]["status"] == "ok", report.stdout
+    home.credentials.parent.mkdir(mode=0o700, exist_ok=True)
+    home.credentials.write_text(
+        f"[app]\naws_access_key_id = {alice.access_key_id}\n"
+        f"aws_secret_access_key = {alice.secret_access_key}\n"
+    )
+    report = home.roletray("doctor", "--no-desktop", "--json")
+    assert report.returncode == 1
+    finding = {f["check"]: f for f in json.loads(report.stdout)}["role app: credential_process"]
+    assert finding["status"] == "broken" and "shadows it" in finding["detail"]

@@ -107,18 +107,16 @@ def run_tray(engine: Engine, instance: str = "tray") -> int:
 
 
 def start_broker(controller: Any) -> Any:
-    """The tray's broker for `credential-process`, `assume` and `status`; None where it
-    cannot run (the tray still works, and the CLI works alone)."""
+    """The tray's broker for `credential-process`, `assume` and `status`; None when it
+    cannot start (the tray still works, and the CLI works alone)."""
     from tray_app import broker
     from tray_app.broker.server import Broker
     from tray_app.tray.service import Service
 
-    if not broker.available():
-        return None
-    server = Broker(broker.socket_path(), Service(controller))
     try:
+        server = Broker(broker.listen(), Service(controller))
         server.start()
-    except (OSError, broker.BrokerError) as exc:
+    except Exception as exc:  # OSError, BrokerError, or a Win32 call this Windows lacks
         log.warning("no broker: %s", exc)
         return None
     return server

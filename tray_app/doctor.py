@@ -46,6 +46,7 @@ def run(engine: Engine, assume: bool = False, desktop: bool = True) -> list[Find
     findings.append(Finding("roletray config", OK, f"{config.path}: {_counts(config)}"))
     findings += list(_key_sets(engine, config))
     findings += list(_roles(engine, config, assume))
+    findings += list(_served(engine, config))
     return findings
 
 
@@ -180,6 +181,43 @@ def _roles(engine: Engine, config: Config, assume: bool) -> Iterator[Finding]:
             yield Finding(check, OK, f"key set {role.keys} exists (--assume tries the role)")
             continue
         yield _tried(check, lambda name=role.name: engine.try_role(name))
+
+
+def _served(engine: Engine, config: Config) -> Iterator[Finding]:
+    """Each credential_process role: its line in ~/.aws/config runs an existing roletray,
+    and no credentials-file profile of that name shadows it (botocore reads that first)."""
+    import shlex
+    import shutil
+
+    from tray_app.aws_config import load_profiles
+
+    roles = [r for r in config.roles.values() if r.credential_process]
+    if not roles:
+        return
+    path = engine.aws_config.path
+    try:
+        profiles = load_profiles(path) if path.exists() else {}
+        shadowing = engine.credentials.long_lived_keys() | engine.credentials.managed_profiles()
+    except RoleTrayError as exc:
+        yield Finding("credential_process", BROKEN, str(exc))
+        return
+    for role in roles:
+        check, profile = f"role {role.name}: credential_process", role.target_profile
+        line = str(profiles.get(profile, {}).get("credential_process", ""))
+        argv = shlex.split(line) if line else []
+        fix = f"run `roletray roles edit {role.name} --credential-process` to write it again"
+        if f"credential-process {role.name}" not in line:
+            yield Finding(check, BROKEN, f"profile {profile} in {path} does not run it — {fix}")
+        elif not (shutil.which(argv[0]) or os.path.exists(argv[0])):
+            yield Finding(check, BROKEN, f"{argv[0]} (in {path}) does not exist — {fix}")
+        elif profile in shadowing:
+            yield Finding(
+                check, BROKEN,
+                f"profile [{profile}] in {engine.credentials.path} shadows it (SDKs read that "
+                f"file first) — remove that section, or give the role another --profile",
+            )  # fmt: skip
+        else:
+            yield Finding(check, OK, f"profile {profile} runs {argv[0]}")
 
 
 def _tried(check: str, attempt: Callable[[], str]) -> Finding:

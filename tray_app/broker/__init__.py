@@ -7,7 +7,9 @@ closes. Only three operations exist: ``status``, ``assume`` (ROLE) and
 0600, in a 0700 directory of the user's runtime dir, and each side checks the
 other's uid with the kernel (SO_PEERCRED / LOCAL_PEERCRED): another local user
 is refused even if the permissions were loosened, and a client never talks to a
-socket someone else put there. A browser page cannot reach a Unix socket at all.
+socket someone else put there. On Windows it is a named pipe only the user's SID
+may open, each side checking the other's SID (``windows_pipe``). A browser page
+can reach neither.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 from tray_app.errors import RoleTrayError
 
@@ -31,9 +34,15 @@ class OtherFiles(BrokerError):
     """The running tray works on another config or credentials file: work alone."""
 
 
-def available(platform: str = sys.platform) -> bool:
-    """Unix sockets with peer credentials: Linux and macOS (Windows: not yet)."""
-    return platform != "win32"
+def listen(platform: str = sys.platform) -> Any:
+    """The tray's listener for this OS: a named pipe on Windows, else a Unix socket."""
+    if platform == "win32":
+        from tray_app.broker.windows_pipe import PipeListener
+
+        return PipeListener()
+    from tray_app.broker.server import UnixListener
+
+    return UnixListener(socket_path())
 
 
 def socket_path() -> Path:

@@ -1,4 +1,9 @@
-"""The tray's side: a Unix socket that answers its own user, one request per connection."""
+"""The tray's side: answer its own user, one request per connection.
+
+The transport is a listener: ``UnixListener`` here (Linux, macOS), or
+``windows_pipe.PipeListener``. Each gives connections with ``recv``/``sendall``
+and says who is at the other end, as the kernel reports it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tray_app.broker import MAX_LINE, OPERATIONS, BrokerError, check_private
 from tray_app.broker.peer import peer_uid
@@ -22,66 +27,94 @@ READ_TIMEOUT = 5.0  # a client has this long to send its request line
 MAX_CLIENTS = 16  # answered at once (an MFA dialog may hold one for minutes)
 
 
-class Broker:
-    def __init__(self, path: Path, handle: Handler, uid: int | None = None) -> None:
-        self.path = path
-        self.handle = handle
-        self.uid = os.getuid() if uid is None else uid  # whom it answers
-        self._sock: socket.socket | None = None
-        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+class Connection(Protocol):
+    def recv(self, size: int) -> bytes: ...
+    def sendall(self, data: bytes) -> None: ...
+    def close(self) -> None: ...
 
-    def start(self) -> None:
+
+class Listener(Protocol):
+    me: object  # who we are: a uid, or a Windows SID
+
+    def accept(self) -> tuple[Connection, object]:
+        """The next connection and who made it; OSError once closed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class UnixListener:
+    def __init__(self, path: Path) -> None:
         """Listen. The tray holds its instance lock, so a socket file left here is stale."""
-        check_private(self.path.parent)
-        self.path.unlink(missing_ok=True)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old = os.umask(0o177)  # the socket is born 0600: no moment when others could connect
+        check_private(path.parent)
+        path.unlink(missing_ok=True)
+        self.path = path
+        self.me: object = os.getuid()
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # born 0600: no moment when others could connect
         try:
-            sock.bind(str(self.path))
+            self._sock.bind(str(path))
         finally:
             os.umask(old)
-        os.chmod(self.path, 0o600)
-        sock.listen(MAX_CLIENTS)
-        self._sock = sock
+        os.chmod(path, 0o600)
+        self._sock.listen(MAX_CLIENTS)
+
+    def accept(self) -> tuple[Connection, object]:
+        conn, _ = self._sock.accept()
+        conn.settimeout(READ_TIMEOUT)
+        return conn, peer_uid(conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # wakes the accept() in the broker's thread (Linux)
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        self.path.unlink(missing_ok=True)
+
+
+class Broker:
+    def __init__(self, listener: Listener, handle: Handler, me: object = None) -> None:
+        self.listener = listener
+        self.handle = handle
+        self.me = listener.me if me is None else me  # whom it answers
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
         threading.Thread(target=self._accept, name="roletray-broker", daemon=True).start()
-        log.info("broker listening on %s", self.path)
+        log.info("broker listening on %s", getattr(self.listener, "path", None) or
+                 getattr(self.listener, "name", "?"))  # fmt: skip
 
     def stop(self) -> None:
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            with contextlib.suppress(OSError):  # wakes the accept() in our thread (Linux)
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-            self.path.unlink(missing_ok=True)
+        if not self._stopped.is_set():
+            self._stopped.set()
+            self.listener.close()
 
     def _accept(self) -> None:
-        while self._sock is not None:
+        while not self._stopped.is_set():
             try:
-                conn, _ = self._sock.accept()
+                conn, who = self.listener.accept()
             except OSError:  # closed by stop()
                 return
             if not self._slots.acquire(blocking=False):
                 _reply(conn, {"ok": False, "error": "The tray is busy with other requests."})
                 conn.close()
                 continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(conn, who), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: Connection, who: object) -> None:
         try:
-            with conn:
-                uid = peer_uid(conn)
-                if uid != self.uid:
-                    log.warning("broker: refused a connection from uid %d", uid)
-                    _reply(conn, {"ok": False, "error": "Refused: not the tray's user."})
-                    return
-                conn.settimeout(READ_TIMEOUT)
+            if who != self.me:
+                log.warning("broker: refused a connection from %s", _who(who))
+                _reply(conn, {"ok": False, "error": "Refused: not the tray's user."})
+            else:
                 _reply(conn, self._answer(conn))
         except OSError as exc:  # the client went away
             log.debug("broker: connection ended: %s", exc)
         finally:
+            conn.close()
             self._slots.release()
 
-    def _answer(self, conn: socket.socket) -> dict[str, Any]:
+    def _answer(self, conn: Connection) -> dict[str, Any]:
         try:
             request = json.loads(_read_line(conn))
             if not isinstance(request, dict) or request.get("op") not in OPERATIONS:
@@ -96,7 +129,11 @@ class Broker:
             return {"ok": False, "error": f"Unexpected {type(exc).__name__} in the tray."}
 
 
-def _read_line(conn: socket.socket) -> bytes:
+def _who(who: object) -> str:
+    return f"uid {who}" if isinstance(who, int) else f"SID {who}"
+
+
+def _read_line(conn: Connection) -> bytes:
     data = b""
     while not data.endswith(b"\n"):
         chunk = conn.recv(4096)
@@ -108,5 +145,5 @@ def _read_line(conn: socket.socket) -> bytes:
     return data
 
 
-def _reply(conn: socket.socket, answer: dict[str, Any]) -> None:
+def _reply(conn: Connection, answer: dict[str, Any]) -> None:
     conn.sendall(json.dumps(answer).encode() + b"\n")
