@@ -10,6 +10,7 @@ import shlex
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -24,11 +25,11 @@ from tray_app.broker import BrokerError, OtherFiles, check_private, client
 from tray_app.broker.peer import UCRED, XUCRED, linux_uid, xucred_uid
 from tray_app.broker.server import Broker, UnixListener
 from tray_app.config import ConfigStore, Role
-from tray_app.credentials_file import CredentialsFile
+from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
 from tray_app.engine import Engine
 from tray_app.errors import CredentialsFileError
 from tray_app.process_profile import ProcessProfiles, command_line
-from tray_app.process_sessions import PREFIX
+from tray_app.process_sessions import PREFIX, TRAY_TRUST, ProcessSessions
 from tray_app.tray.controller import Controller
 from tray_app.tray.service import Service
 
@@ -289,3 +290,26 @@ def test_concurrent_callers_cause_one_assume(engine: tuple[Engine, FakeSts]) -> 
     for thread in threads:
         thread.join()
     assert len(sts.calls) == 1
+
+
+def test_the_tray_trusts_its_copy_of_a_session_for_a_few_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Counting(MemoryKeystore):
+        reads = 0
+
+        def find(self, name: str) -> str | None:
+            self.reads += 1
+            return super().find(name)
+
+    keystore = Counting()
+    sessions = ProcessSessions(keystore)
+    sessions.items.trust_for = TRAY_TRUST
+    creds = TemporaryCredentials("ASIAX", "s", "t", NOW, "arn:aws:sts::1:assumed-role/A/b")
+    sessions.put("prod", ARN, creds)
+    assert sessions.get("prod", ARN) == creds and keystore.reads == 0, "no keyring round trip"
+    assert sessions.get("prod", ARN + "-changed") is None, "never for another ARN"
+    keystore.delete(PREFIX + "prod")  # `roletray --no-tray clear prod` in another process
+    later = time.monotonic() + TRAY_TRUST + 1
+    monkeypatch.setattr("tray_app.keyring_cache.time.monotonic", lambda: later)
+    assert sessions.get("prod", ARN) is None and keystore.reads == 1, "asked again, and gone"

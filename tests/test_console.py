@@ -5,6 +5,7 @@ the credentials file, and a fake browser on $BROWSER that records the URL it was
 from __future__ import annotations
 
 import json
+import os
 import stat
 import threading
 import urllib.parse
@@ -19,6 +20,7 @@ from tests.conftest import Home
 from tests.harness.desktop import wait_for
 from tests.harness.fault_proxy import FaultProxy
 from tests.harness.tray import Tray
+from tests.test_browser import fake
 from tests.test_cli_real import ready  # noqa: F401 - the fixture
 from tray_app.credentials_file import CredentialsFile
 
@@ -118,3 +120,29 @@ def test_the_tray_opens_the_console_from_its_menu(
     check_login(opened.read_text(), federation, tray.home.credentials, "app")
     note = tray.desktop.wait_notification(r"^Opening the AWS console for app$")
     assert TOKEN not in note["body"] and TOKEN not in tray.log.read_text()
+
+
+def test_the_console_opens_in_the_roles_browser_profile(
+    ready: tuple[Home, object, str],  # noqa: F811 - the fixture
+    federation: Federation,
+    tmp_path: Path,
+) -> None:
+    home, _, _ = ready
+    record = tmp_path / "argv"
+    fake(tmp_path / "bin", "google-chrome", record)
+    path = f"{tmp_path / 'bin'}{os.pathsep}{home.env['PATH']}"
+    home.extra_env.update(ROLETRAY_SIGNIN_URL=federation.url, PATH=path)
+    edited = home.roletray("roles", "edit", "app", "--browser-profile", "chrome:Client A")
+    assert edited.returncode == 0, edited.stderr
+    result = home.roletray("console", "app")
+    assert result.returncode == 0, result.stderr
+    assert "Opened the AWS console for app in browser profile chrome:Client A." in result.stdout
+    wait_for(lambda: record.exists() and len(record.read_text().splitlines()) == 2, "chrome")
+    flag, url = record.read_text().splitlines()
+    assert flag == "--profile-directory=Client A"
+    check_login(url, federation, home.credentials, "app")
+
+    calls = len(federation.calls)
+    missing = home.roletray("console", "app", "--browser-profile", "brave:Default")
+    assert missing.returncode == 1 and "No brave found" in missing.stderr
+    assert len(federation.calls) == calls, "refused before a sign-in token is bought"

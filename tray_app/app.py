@@ -77,7 +77,11 @@ def process_engine(config: Path | None) -> Engine:
 
 
 def tray_engine(config: Path | None) -> Engine:
-    return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "tray")
+    from tray_app.process_sessions import TRAY_TRUST
+
+    engine = build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), "tray")
+    engine.process_sessions.items.trust_for = TRAY_TRUST
+    return engine
 
 
 def run_tray(engine: Engine, instance: str = "tray") -> int:

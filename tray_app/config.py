@@ -50,6 +50,8 @@ _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 _MFA_SERIAL = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", re.ASCII)
 _ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+BROWSER_KINDS = ("firefox-container", "firefox", "chrome", "chromium", "brave", "edge")
+BROWSER_PROFILE = re.compile(rf"({'|'.join(BROWSER_KINDS)}):[^\x00-\x1f]{{1,128}}")
 _USER_ARN = re.compile(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+", re.ASCII)
 
 
@@ -89,6 +91,8 @@ class Role:
     # Served to SDKs by `credential_process` in ~/.aws/config; the session is kept in the
     # OS keyring, not the credentials file (botocore reads that file first: it would shadow).
     credential_process: bool = False
+    # Where `console` opens it: KIND:NAME, a browser profile or Firefox container (browser.py).
+    browser_profile: str | None = None
 
     @property
     def target_profile(self) -> str:
@@ -226,6 +230,9 @@ ROLE_FIELDS: dict[str, Check] = {
     "mfa_strategy": _one_of(MFA_STRATEGIES),
     "source_identity": _text(_SESSION_NAME, "use 2-64 of letters, digits and + = , . @ _ -"),
     "credential_process": _boolean,
+    "browser_profile": _text(
+        BROWSER_PROFILE, f"expected KIND:NAME, KIND one of {', '.join(BROWSER_KINDS)}"
+    ),
     "group": _text(re.compile(r"[^\x00-\x1f]{1,64}"), "use 1-64 printable characters"),
 }
 KEY_FIELDS: dict[str, Check] = {

@@ -9,6 +9,7 @@ it, and lets the tray see what it last read without a keyring call.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -26,8 +27,17 @@ class KeyringCache(Generic[T]):
         self.what = what  # for the log: "MFA session", "session"
         self.memory: dict[str, T] = {}
         self._memory_only: set[str] = set()
+        # Seconds a value read from (or written to) the keyring is trusted without asking
+        # again: 0 in the CLI; a few in the tray, where bursts of SDK calls would otherwise
+        # each pay a Secret Service round trip (~12 ms: a D-Bus connection and a session).
+        self.trust_for = 0.0
+        self._confirmed: dict[str, float] = {}
 
     def get(self, name: str, loads: Callable[[str], T | None]) -> T | None:
+        if name in self.memory and time.monotonic() - self._confirmed.get(name, -1e9) < (
+            self.trust_for
+        ):
+            return self.memory[name]
         stored = self.keystore.find(self.prefix + name)
         if stored:
             value = loads(stored)
@@ -39,6 +49,7 @@ class KeyringCache(Generic[T]):
             self.memory.pop(name, None)
         else:
             self.memory[name] = value
+            self._confirmed[name] = time.monotonic()
         return value
 
     def put(self, name: str, value: T, text: str) -> None:
@@ -47,12 +58,14 @@ class KeyringCache(Generic[T]):
         try:
             self.keystore.set(self.prefix + name, text)
             self._memory_only.discard(name)
+            self._confirmed[name] = time.monotonic()
         except KeystoreError as exc:
             self._memory_only.add(name)
             log.warning("%s of %s kept in memory only: %s", self.what, name, exc)
 
     def clear(self, name: str) -> bool:
         self._memory_only.discard(name)
+        self._confirmed.pop(name, None)
         had = self.memory.pop(name, None) is not None
         had = self.keystore.find(self.prefix + name) is not None or had
         self.keystore.delete(self.prefix + name)

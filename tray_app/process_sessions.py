@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import partial
 
 from tray_app.credentials_file import TemporaryCredentials
 from tray_app.keyring_cache import KeyringCache
@@ -22,17 +21,24 @@ PREFIX = "role-session:"  # ':' is in no role name, so no item collides
 
 class ProcessSessions:
     def __init__(self, keystore: Keystore) -> None:
-        self.items: KeyringCache[TemporaryCredentials] = KeyringCache(keystore, PREFIX, "session")
+        # Each role's session with the ARN it was made for.
+        self.items: KeyringCache[tuple[str, TemporaryCredentials]] = KeyringCache(
+            keystore, PREFIX, "session"
+        )
 
     def get(self, role: str, role_arn: str) -> TemporaryCredentials | None:
         """The role's last session, if it was made for this ARN (else the role changed)."""
-        return self.items.get(role, partial(_loads, role_arn))
+        held = self.items.get(role, _loads)
+        return held[1] if held and held[0] == role_arn else None
 
     def put(self, role: str, role_arn: str, creds: TemporaryCredentials) -> None:
-        self.items.put(role, creds, _dumps(role_arn, creds))
+        self.items.put(role, (role_arn, creds), _dumps(role_arn, creds))
 
     def clear(self, role: str) -> bool:
         return self.items.clear(role)
+
+
+TRAY_TRUST = 5.0  # seconds the tray serves its copy before asking the keyring again
 
 
 def _dumps(role_arn: str, creds: TemporaryCredentials) -> str:
@@ -48,13 +54,11 @@ def _dumps(role_arn: str, creds: TemporaryCredentials) -> str:
     )
 
 
-def _loads(role_arn: str, text: str) -> TemporaryCredentials | None:
+def _loads(text: str) -> tuple[str, TemporaryCredentials] | None:
     try:
         data = json.loads(text)
-        if data["role_arn"] != role_arn:
-            return None
         expiration = datetime.fromisoformat(data["expiration"])
-        return TemporaryCredentials(
+        return str(data["role_arn"]), TemporaryCredentials(
             data["id"], data["secret"], data["token"], expiration, data["principal"]
         )
     except (ValueError, KeyError, TypeError):

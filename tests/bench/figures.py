@@ -9,6 +9,8 @@ alternately and the ratio is the median of the pairwise ratios. Sections:
 - the tray's warm click path, in process: the menu action → STS → profile written;
 - cold `roletray assume` vs awsume vs `aws sts assume-role` (AWS CLI v1) vs boto3;
 - `roletray status`, `--version`, `--help` vs `python -c pass`;
+- `roletray credential-process` alone (a held session) and, with the tray running,
+  `credential-process`, `assume` and `status` answered by its broker;
 - scale: 1,000 roles (config load, status, menu build), one update of a 5,000-profile
   credentials file vs a 5-profile one, 8 concurrent writers on the big file;
 - the tray: start → menu applied, then idle RSS / PSS / private memory and wake-ups
@@ -390,6 +392,9 @@ def through_tray(world: World) -> None:
     if awsume:
         ours, theirs = paired(process, lambda: timed([awsume, "bench-other"], world.env))
         row("`roletray credential-process`, tray running, vs awsume", ours, theirs)
+        assume = lambda: world.roletray("assume", "bench")  # noqa: E731 - a row of the table
+        ours, theirs = paired(assume, lambda: timed([awsume, "bench-other"], world.env))
+        row("`roletray assume`, tray running, vs awsume", ours, theirs)
     pass_ = lambda: timed([sys.executable, "-c", "pass"], world.env)  # noqa: E731
     ours, theirs = paired(lambda: world.roletray("status"), pass_)
     row("`roletray status`, tray running, vs `python -c pass`", ours, theirs)

@@ -73,14 +73,17 @@ class Desktop:
     def start(self) -> Desktop:
         self.root.mkdir(parents=True, exist_ok=True)
         self._start_xvfb()
-        environ = {**os.environ, **self.env}
+        # The desktop's own processes keep the bus's runtime dir, as a session would.
+        environ = {**os.environ, **self.bus.env, **self.env}
         if self.host == "sni":
             self.procs["host"] = subprocess.Popen(
                 ["gtk-sni-tray-standalone", "--watcher", "--bottom", "--end", "--size", "32",
                  "--color", SNI_BACKGROUND],
                 env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
-            self._wait(lambda: self.bus.has_owner("org.kde.StatusNotifierWatcher"), "the watcher")
+            self._wait(
+                lambda: self.bus.has_owner("org.kde.StatusNotifierWatcher"), "the watcher", 30
+            )
         else:
             self.procs["host"] = subprocess.Popen(
                 ["trayer", "--edge", "top", "--align", "right", "--SetDockType", "true",

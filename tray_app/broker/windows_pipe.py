@@ -97,12 +97,15 @@ class PipeListener:
         if self._closed.is_set():
             raise OSError("the broker is closed")
         handle, self._next = self._next, None
-        if handle is None:
+        if handle is None:  # (the last create failed)
             handle = self.api.create(self.name, self._sddl, first=False)
         self.api.connect(handle)  # blocks until a client opens it
         if self._closed.is_set():
             self.api.close(handle)
             raise OSError("the broker is closed")
+        # The next instance before this one is served: a client never finds no pipe at all
+        # (which would read as "no tray") between two others.
+        self._next = self.api.create(self.name, self._sddl, first=False)
         conn = PipeConnection(self.api, handle, server=True)
         return conn, self.api.process_sid(self.api.client_pid(handle))
 

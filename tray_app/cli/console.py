@@ -19,18 +19,27 @@ def add_parsers(verbs: Verbs) -> None:
     console.add_argument("--print", action="store_true", help="print the URL instead of opening it")
     console.add_argument("--destination", help="a console URL to land on (default: the home page)")
     console.add_argument("--region", help="the console's region (default: the role's)")
+    console.add_argument(
+        "--browser-profile",
+        metavar="KIND:NAME",
+        help="firefox-container:NAME, firefox:PROFILE, or chrome|chromium|brave|edge:DIR "
+        "(default: the role's browser_profile, else your default browser)",
+    )
     console.set_defaults(handler=cmd_console)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    import webbrowser
+    from tray_app import browser
 
-    url = engine_for(args).console_url(args.name, args.destination, args.region)
+    engine = engine_for(args)
+    profile = args.browser_profile or engine.config.role(args.name).browser_profile
+    if profile:
+        browser.command(profile, "")  # a bad profile or no such browser: said before STS
+    url = engine.console_url(args.name, args.destination, args.region)
     if args.print:
         print(url)
         return 0
-    if not webbrowser.open(url):
-        print("roletray: no browser could be started — run again with --print and open the URL.")
-        return 1
-    print(f"Opened the AWS console for {args.name} in your browser.")
+    browser.open_url(url, profile)
+    where = f"browser profile {profile}" if profile else "your browser"
+    print(f"Opened the AWS console for {args.name} in {where}.")
     return 0

@@ -15,13 +15,18 @@ if TYPE_CHECKING:
 
 UNSETTABLE = (
     "profile", "session_name", "external_id", "mfa_serial", "mfa_strategy", "region", "group",
-    "source_identity",
+    "source_identity", "browser_profile",
 )  # fmt: skip
 STRATEGY_HELP = (
     "with --mfa-serial: 'direct' asks for a code on every assume (sessions up to the role's "
     "maximum); 'session' asks once per key set for a GetSessionToken session (12 h by default, "
     "kept in the OS keyring) and assumes from it with no prompt, so auto-refresh works — but "
     "AWS caps a role session assumed from session credentials at 1 hour (default: direct)"
+)
+BROWSER_HELP = (
+    "where `console` opens this role: firefox-container:NAME (with the 'Open external links "
+    "in a container' add-on), firefox:PROFILE, or chrome|chromium|brave|edge:PROFILE-DIR "
+    "(default: your default browser)"
 )
 REGION_HELP = (
     "STS region (default: settings.region if it is in the role ARN's partition, else that "
@@ -106,6 +111,7 @@ def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
     parser.add_argument(
         "--source-identity", help="SourceIdentity to set (CloudTrail shows it)", **keep
     )
+    parser.add_argument("--browser-profile", help=BROWSER_HELP, **keep)
     parser.add_argument(
         "--credential-process",
         action=argparse.BooleanOptionalAction if editing else "store_true",
@@ -119,6 +125,7 @@ def _role_options(parser: argparse.ArgumentParser, editing: bool) -> None:
 FIELDS = (
     "role_arn", "keys", "profile", "session_name", "external_id", "duration", "mfa_serial",
     "mfa_strategy", "region", "auto_refresh", "group", "source_identity", "credential_process",
+    "browser_profile",
 )  # fmt: skip
 
 
@@ -197,6 +204,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "auto_refresh": r.auto_refresh,
             "group": r.group,
             "credential_process": r.credential_process,
+            "browser_profile": r.browser_profile,
         }
         for r in config.roles.values()
     ]

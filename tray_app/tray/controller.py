@@ -490,11 +490,10 @@ class Controller:
         self.engine.reload()
 
     def _console_job(self, name: str) -> None:
-        import webbrowser
+        from tray_app import browser
 
         url = self.engine.console_url(name)  # a secret: to the browser, nowhere else
-        if not webbrowser.open(url):
-            raise RoleTrayError("No browser could be started — run `roletray console --print`.")
+        browser.open_url(url, self.engine.config.role(name).browser_profile)
         self.notifier.notify(f"Opening the AWS console for {name}", "In your browser.")
 
     def _starts_at_login(self) -> bool:
