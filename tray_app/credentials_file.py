@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import configparser
+import functools
 import io
 import os
 import re
@@ -466,8 +467,16 @@ def _read(body: str, path: Path) -> configparser.RawConfigParser:
 
 
 def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:
+    """The text as botocore reads it. One write reads the same text several times (the
+    agreement check, the verify, the status after it): each text is parsed once. The
+    parser returned is shared, so it is only ever read."""
+    return _raw_parse_cached(body, str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _raw_parse_cached(body: str, source: str) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser()  # exactly what botocore.configloader uses
-    parser.read_file(io.StringIO(body, newline=None), source=str(path))  # as open() reads
+    parser.read_file(io.StringIO(body, newline=None), source=source)  # as open() reads
     return parser
 
 
