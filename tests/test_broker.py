@@ -253,6 +253,12 @@ def test_a_session_is_reused_until_botocores_window_and_never_written_to_the_fil
     eng.remove_role("prod")
     assert (tmp_path / "aws-config").read_text() == ""
 
+    eng.add_role(Role("was-file", ARN, "work"))
+    eng.assume("was-file")
+    assert "was-file" in eng.credentials.managed_profiles()
+    eng.add_role(Role("was-file", ARN, "work", credential_process=True))  # replaced
+    assert eng.credentials.managed_profiles() == {}, "its file copy would shadow the process"
+
 
 def test_the_trays_service_answers_like_the_cli(engine: tuple[Engine, FakeSts]) -> None:
     eng, sts = engine

@@ -205,7 +205,10 @@ def _as_nobody(sock: Path) -> str:
         f"    s.connect({str(sock)!r})\n"
         "except OSError as e:\n"
         "    print(e.strerror); sys.exit(0)\n"
-        's.sendall(b\'{"op": "credentials", "role": "app"}\\n\')\n'
+        "try:\n"
+        '    s.sendall(b\'{"op": "credentials", "role": "app"}\\n\')\n'
+        "except BrokenPipeError:  # refused before its request was read\n"
+        "    pass\n"
         "print(s.makefile().readline().strip())\n"
     )
     result = subprocess.run(

@@ -244,6 +244,7 @@ class Engine:
             if gone or after.role_arn != before.role_arn:
                 self.process_sessions.clear(before.name)
         if after and after.credential_process:
+            self._clear_if_ours(after.target_profile)  # a copy in the file would shadow it
             self.aws_config.set(
                 after.target_profile, after.name, self.process_command(after.name), after.region
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -27,7 +28,9 @@ def ask(op: str, **fields: Any) -> Any | None:
     try:
         if hasattr(conn, "settimeout"):
             conn.settimeout(ANSWER_TIMEOUT[op])
-        conn.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
+        # A refusal comes without the request being read: its answer is still there to read.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            conn.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
         answer = _answer(conn)
     finally:
         conn.close()
