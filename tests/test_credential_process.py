@@ -146,13 +146,14 @@ def tray_served(start_tray: Callable[..., Tray]) -> Tray:
     return tray
 
 
-def test_with_the_tray_ten_aws_cli_calls_cause_one_assume_role(
+def test_with_the_tray_ten_aws_cli_calls_and_boto3_cause_one_assume_role(
     tray_served: Tray, proxy: FaultProxy
 ) -> None:
     tray, home = tray_served, tray_served.home
     arns = {home.caller_arn("cp", proxy.url) for _ in range(10)}
+    arns.add(boto3_arn(home, "cp", proxy.url))
     assert len(arns) == 1 and ":assumed-role/" in arns.pop()
-    assert assumes(proxy) == 1
+    assert assumes(proxy) == 1, "ten AWS CLI calls and a boto3 script: one AssumeRole"
     shows_session(tray, "cp")
     log = tray.log.read_text()  # (AWS CLI v1 runs the process twice per command)
     assert "broker listening on" in log and log.count("broker: credentials cp") >= 10
