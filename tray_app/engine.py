@@ -211,11 +211,9 @@ class Engine:
         self._check_delivery(role)
         self._config = self.store.put_role(role)
         old = before.target_profile
-        moved = (old != role.target_profile or role.credential_process) and self._clear_if_ours(
-            old
-        )  # a credential_process role has no file profile
-        self._follow(before, role)
-        return self._config.roles[name], moved
+        moved = old != role.target_profile and self._clear_if_ours(old)
+        served = self._follow(before, role)  # a credential_process role has no file profile
+        return self._config.roles[name], moved or served
 
     def remove_role(self, name: str) -> bool:
         """Forget a role and clear the profile it wrote (else nothing would know it any more,
@@ -234,20 +232,23 @@ class Engine:
             self.aws_config.check(role.target_profile, role.name)
             self.credentials.check_writable(role.target_profile)
 
-    def _follow(self, before: Role | None, after: Role | None) -> None:
+    def _follow(self, before: Role | None, after: Role | None) -> bool:
         """Keep ~/.aws/config's credential_process line, and the keyring session, in step
-        with the role (added, moved to another profile, turned off, removed)."""
+        with the role (added, moved to another profile, turned off, removed). True when a
+        copy of a credential_process role's profile left the credentials file."""
         if before and before.credential_process:
             gone = after is None or not after.credential_process
             if gone or after.target_profile != before.target_profile:
                 self.aws_config.remove(before.target_profile, before.name)
             if gone or after.role_arn != before.role_arn:
                 self.process_sessions.clear(before.name)
-        if after and after.credential_process:
-            self._clear_if_ours(after.target_profile)  # a copy in the file would shadow it
-            self.aws_config.set(
-                after.target_profile, after.name, self.process_command(after.name), after.region
-            )
+        if not (after and after.credential_process):
+            return False
+        cleared = self._clear_if_ours(after.target_profile)  # a copy there would shadow it
+        self.aws_config.set(
+            after.target_profile, after.name, self.process_command(after.name), after.region
+        )
+        return cleared
 
     def _clear_if_ours(self, profile: str) -> bool:
         """Remove ``profile`` if roletray wrote it (a foreign section stays as is)."""
@@ -265,6 +266,12 @@ class Engine:
     ) -> RoleStatus:
         """Assume ``name`` and write its profile. ``interactive=False`` (an auto-refresh)
         never prompts: a role that needs a code then raises ``MfaNeeded``."""
+        return self._assume(name, mfa_code, force, interactive)[0]
+
+    def _assume(
+        self, name: str, mfa_code: str | None, force: bool, interactive: bool
+    ) -> tuple[RoleStatus, TemporaryCredentials]:
+        """The assume, with the session it got (`delivered` hands it out as is)."""
         config = self.config
         role = config.role(name)
         refuse_code_without_mfa(role, mfa_code)
@@ -275,12 +282,14 @@ class Engine:
             raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
         if role.credential_process:
             self.process_sessions.put(role.name, role.role_arn, creds)
+            held = {role.target_profile: _held_session(role, creds)}
         else:
             self.credentials.write_profile(
                 role.target_profile, role.name, creds, region=role.region, force=force
             )
             log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
-        return role_status(role, self._held(config, [role]), self.clock())
+            held = self.credentials.managed_profiles()  # the status read back from the file
+        return role_status(role, held, self.clock()), creds
 
     def session(self, name: str) -> TemporaryCredentials | None:
         """The role's current session: from the keyring for a credential_process role,
@@ -310,10 +319,7 @@ class Engine:
         with self._delivering(name):
             creds = self.fresh(name, min_left)
             if creds is None:
-                self.assume(name, interactive=interactive)
-                creds = self.session(name)
-        if creds is None:  # another process cleared it this very moment
-            raise RoleTrayError(f"Role {name} has no session — assume it again.")
+                creds = self._assume(name, None, False, interactive)[1]
         return creds
 
     def console_url(
@@ -426,9 +432,7 @@ class Engine:
                 creds = self.process_sessions.get(role.name, role.role_arn)
                 held.pop(role.target_profile, None)
                 if creds is not None:
-                    held[role.target_profile] = ManagedProfile(
-                        role.target_profile, role.name, creds.expiration, creds.principal_arn
-                    )
+                    held[role.target_profile] = _held_session(role, creds)
         return held
 
     def clear(self, name: str) -> bool:
@@ -437,6 +441,11 @@ class Engine:
         if role.credential_process:
             return self.process_sessions.clear(role.name)
         return self.credentials.remove_profile(role.target_profile)
+
+
+def _held_session(role: Role, creds: TemporaryCredentials) -> ManagedProfile:
+    """What status needs of a credential_process role's session (kept in the keyring)."""
+    return ManagedProfile(role.target_profile, role.name, creds.expiration, creds.principal_arn)
 
 
 def default_session_name(keyset: KeySet) -> str:

@@ -34,6 +34,11 @@ class OtherFiles(BrokerError):
     """The running tray works on another config or credentials file: work alone."""
 
 
+def files(config: Path, credentials: Path) -> dict[str, str]:
+    """The files a request is about; the tray answers only when they are its own."""
+    return {"config": str(config.absolute()), "credentials": str(credentials.absolute())}
+
+
 def listen(platform: str = sys.platform) -> Any:
     """The tray's listener for this OS: a named pipe on Windows, else a Unix socket."""
     if platform == "win32":

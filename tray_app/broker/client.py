@@ -26,8 +26,7 @@ def ask(op: str, **fields: Any) -> Any | None:
     if conn is None:
         return None
     try:
-        if hasattr(conn, "settimeout"):
-            conn.settimeout(ANSWER_TIMEOUT[op])
+        conn.settimeout(ANSWER_TIMEOUT[op])
         # A refusal comes without the request being read: its answer is still there to read.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             conn.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")

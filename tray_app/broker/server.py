@@ -35,6 +35,7 @@ class Connection(Protocol):
 
 class Listener(Protocol):
     me: object  # who we are: a uid, or a Windows SID
+    address: str  # where clients find it, for the log
 
     def accept(self) -> tuple[Connection, object]:
         """The next connection and who made it; OSError once closed."""
@@ -49,6 +50,7 @@ class UnixListener:
         check_private(path.parent)
         path.unlink(missing_ok=True)
         self.path = path
+        self.address = str(path)
         self.me: object = os.getuid()
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # born 0600: no moment when others could connect
@@ -81,8 +83,7 @@ class Broker:
 
     def start(self) -> None:
         threading.Thread(target=self._accept, name="roletray-broker", daemon=True).start()
-        log.info("broker listening on %s", getattr(self.listener, "path", None) or
-                 getattr(self.listener, "name", "?"))  # fmt: skip
+        log.info("broker listening on %s", self.listener.address)
 
     def stop(self) -> None:
         if not self._stopped.is_set():

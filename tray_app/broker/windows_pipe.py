@@ -84,7 +84,7 @@ class PipeListener:
     def __init__(self, api: Any = None) -> None:
         self.api = api or Win32()
         self.me = self.api.own_sid()
-        self.name = pipe_name(self.me)
+        self.name = self.address = pipe_name(self.me)
         # The first instance now, so a name someone else took fails the start, loudly.
         self._next: int | None = self.api.create(self.name, self._sddl, first=True)
         self._closed = threading.Event()

@@ -36,10 +36,10 @@ def ask_tray(args: argparse.Namespace, op: str, **fields: object) -> Any | None:
 
 def where(args: argparse.Namespace) -> dict[str, str]:
     """The files this command works on, for the tray to compare with its own."""
+    from tray_app.broker import files
     from tray_app.paths import config_path, credentials_path
 
-    config = args.config or config_path()
-    return {"config": str(config.absolute()), "credentials": str(credentials_path().absolute())}
+    return files(args.config or config_path(), credentials_path())
 
 
 def load_config(args: argparse.Namespace) -> Config:

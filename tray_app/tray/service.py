@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tray_app.broker import BrokerError, OtherFiles
+from tray_app.broker import BrokerError, OtherFiles, files
 from tray_app.tray.controller import Controller
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,7 @@ class Service:
         return creds.process_output()
 
     def _same_files(self, where: Any) -> None:
-        ours = {
-            "config": str(self.engine.store.path.absolute()),
-            "credentials": str(self.engine.credentials.path.absolute()),
-        }
-        if where != ours:
+        if where != files(self.engine.store.path, self.engine.credentials.path):
             raise OtherFiles("The running tray uses other files; working alone.")
 
 
