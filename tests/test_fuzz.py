@@ -12,6 +12,9 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from botocore.configloader import raw_config_parse
@@ -19,9 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_credentials_file import CREDS
+from tray_app import credentials_file
 from tray_app.cli import main
 from tray_app.config import ConfigStore, Role, load_config
 from tray_app.credentials_file import CredentialsFile
+from tray_app.credentials_index import Indexes
 from tray_app.errors import ConfigError, CredentialsFileError
 
 FUZZ = settings(
@@ -84,6 +89,76 @@ def test_malformed_credentials_files_are_refused_untouched_or_edited_safely(data
         body = data.removeprefix(b"\xef\xbb\xbf")
         if b"[app]" not in body:
             assert path.read_bytes().startswith(body), "foreign bytes stay as they were"
+
+
+managed_sections = st.tuples(
+    st.sampled_from(["app", "web", "x", "profile dev"]),
+    st.sampled_from(["", "# kept with the next section\n", "\n\n", "  indented = 1\n", "; c\n\n"]),
+).map(lambda t: f"[{t[0]}]\nx_roletray_role = {t[0]}\naws_access_key_id = ASIAOLD\n{t[1]}")
+ODD = "[unterminated|[]|[[x]]|[app] ; trailing|  continued|# c||[DEFAULT]|  [web]|key: v|[app]"
+odd_lines = st.sampled_from([*ODD.split("|"), "[web]", "k = v", "\tk = v", "[x]y"]).map(
+    lambda line: line + "\n"
+)
+layouts = st.lists(
+    st.one_of(managed_sections, odd_lines, st.sampled_from(["[p]\nk = v\n", "[q]\n# c\n\n"])),
+    max_size=20,
+).map("".join)
+
+
+@FUZZ
+@given(text=layouts, newline=st.sampled_from(["\n", "\r\n"]), first=st.sampled_from(["app", "web"]))
+def test_a_write_by_index_equals_the_full_splice_byte_for_byte(
+    text: str, newline: str, first: str
+) -> None:
+    """After a file is parsed once, writes splice by its index (credentials_index): the
+    bytes, and the errors, must be those of the full configupdater splice."""
+    COUNTS["indexed"] = COUNTS.get("indexed", 0) + 1
+    data = text.replace("\n", newline).encode()
+    steps = [(first, CREDS), (first, replace(CREDS, session_token="second")), ("app", CREDS)]
+    outcomes = []
+    for indexed in (True, False):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "credentials"
+            path.write_bytes(data)
+            os.utime(path, (1e9, 1e9))  # not "just written by someone else": no settle wait
+            file, results = CredentialsFile(path), []
+
+            def attempt(call: Callable[[], object], path: Path = path) -> str:
+                try:
+                    return repr(call())
+                except CredentialsFileError as exc:
+                    return str(exc).replace(str(path), "PATH")
+
+            with _indexes(enabled=indexed):
+                for profile, creds in steps:
+                    results.append(attempt(partial(file.write_profile, profile, profile, creds)))
+                    results.append(attempt(path.read_bytes))
+                    results.append(attempt(partial(_managed, file)))
+                    results.append(attempt(partial(file.session, profile)))
+            outcomes.append(results)
+    assert outcomes[0] == outcomes[1]
+
+
+def _managed(file: CredentialsFile) -> list[object]:
+    return sorted(file.managed_profiles().items())
+
+
+@contextlib.contextmanager
+def _indexes(enabled: bool) -> Iterator[None]:
+    saved = credentials_file._INDEXES
+    credentials_file._INDEXES = Indexes() if enabled else _NoIndexes()
+    try:
+        yield
+    finally:
+        credentials_file._INDEXES = saved
+
+
+class _NoIndexes(Indexes):
+    def learn(self, body: str, parser: object, marker: str) -> None:
+        pass
+
+    def put(self, index: object) -> None:
+        pass
 
 
 toml_lines = st.one_of(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.aws import User
+from tests.harness.desktop import wait_for
 from tests.harness.keyring_bus import KeyringBus
 from tests.harness.tray import Tray
 
@@ -56,3 +58,32 @@ def test_keyring_fault_is_a_notification_and_the_tray_stays_usable(
         assert tray.proc.wait(15) == 0
     finally:
         keyring_bus.start_daemon(unlock=True)
+
+
+def test_a_click_signs_with_the_secret_the_tray_kept_and_rereads_one_aws_refused(
+    start_tray: Callable[..., Tray], keyring_bus: KeyringBus, alice: User
+) -> None:
+    """The tray reads a key set's secret once (a Secret Service read costs more than the
+    AssumeRole); a copy STS refuses is read again, so a secret fixed by the CLI is used."""
+    tray = start_tray()
+    home = tray.home
+    key = ("keys", "add", "work", "--access-key-id", alice.access_key_id)
+    typo = home.roletray(*key, "--no-verify", input="x" * 40 + "\n")
+    assert typo.returncode == 0, typo.stderr
+    tray.choose("app")
+    failed = tray.desktop.wait_notification(r"^app failed$", timeout=30)
+    assert "x" * 40 not in failed["body"]
+    assert tray.profile("app") is None
+    fixed = home.roletray(*key, input=alice.secret_access_key + "\n")  # checked with STS
+    assert fixed.returncode == 0, fixed.stderr
+    tray.choose("app")
+    wait_for(lambda: tray.profile("app") is not None, "the profile written with the fixed secret")
+    assert "the kept secret of work was refused (SignatureDoesNotMatch)" in tray.log.read_text()
+    first = tray.key_id("app")
+    try:
+        keyring_bus.start_daemon(unlock=False)  # a locked keyring: no read would succeed
+        tray.choose("app")
+        wait_for(lambda: tray.key_id("app") != first, "a new session with the kept secret")
+    finally:
+        keyring_bus.start_daemon(unlock=True)
+    assert "locked" not in tray.log.read_text()

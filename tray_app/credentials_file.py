@@ -37,6 +37,7 @@ from tray_app.atomicfile import (
     remove_stale_temps,
     stamp,
 )
+from tray_app.credentials_index import Indexes, parse_sections, sections_named
 from tray_app.errors import CredentialsFileError
 from tray_app.paths import credentials_path as default_path
 
@@ -56,6 +57,7 @@ SETTLE_EMPTY_NS = 2_000_000_000  # the same for a file someone just emptied
 SETTLE_STEP = 0.05
 SETTLE_MAX_STEPS = 100
 ROOM = 4096  # bytes beyond the current file a write needs: one managed section
+_INDEXES = Indexes()  # texts parsed in full once, so later writes to them splice by index
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,10 @@ class CredentialsFile(LockedIniFile):
         text = self._load()
         if text is None:
             return {}
+        index = _INDEXES.get(text.body)
+        if index is not None:
+            found = sections_named(index, index.managed)
+            return {name: _managed_profile(name, values) for name, values in found.items()}
         parser = _read(text.body, self.path)
         return {
             name: _managed_profile(name, parser[name])
@@ -183,13 +189,9 @@ class CredentialsFile(LockedIniFile):
 
     def session(self, profile: str) -> TemporaryCredentials | None:
         """The temporary credentials roletray wrote to ``profile`` (None: none there)."""
-        text = self._load()
-        if text is None:
+        section = self._managed_section(profile)
+        if section is None:
             return None
-        parser = _read(text.body, self.path)
-        if not parser.has_section(profile) or MARKER_KEY not in parser[profile]:
-            return None
-        section = parser[profile]
         managed = _managed_profile(profile, section)
         values = {key: section[key].strip() for key in (ID_KEY, SECRET_KEY, TOKEN_KEY)
                   if key in section}  # fmt: skip
@@ -199,6 +201,18 @@ class CredentialsFile(LockedIniFile):
             values[ID_KEY], values[SECRET_KEY], values[TOKEN_KEY], managed.expiration,
             managed.principal_arn or "",
         )  # fmt: skip
+
+    def _managed_section(self, profile: str) -> Mapping[str, str] | None:
+        text = self._load()
+        if text is None:
+            return None
+        index = _INDEXES.get(text.body)
+        if index is not None:
+            return sections_named(index, [profile])[profile] if profile in index.managed else None
+        parser = _read(text.body, self.path)
+        if not parser.has_section(profile) or MARKER_KEY not in parser[profile]:
+            return None
+        return parser[profile]
 
     def long_lived_keys(self) -> dict[str, tuple[str, str]]:
         """Profiles holding a long-lived key in plaintext: profile → (key id, secret)."""
@@ -285,19 +299,17 @@ class CredentialsFile(LockedIniFile):
         ``role`` is the marker the new section must carry, None when removing.
         """
         text = text or _Text("", newline="\n")
+        indexed = _splice_indexed(text, profile, section, force, role, self.path)
+        if indexed is None and section != "" and _INDEXES.get(text.body) is None:
+            _read(text.body, self.path)  # parsed in full once: indexed when its layout allows
+            indexed = _splice_indexed(text, profile, section, force, role, self.path)
+        if indexed is not None:
+            return indexed
         updater = _parse(text.body, self.path)
         blocks = _check_round_trip(updater, text.body, self.path)
         existing = updater[profile] if updater.has_section(profile) else None
         if existing is not None and MARKER_KEY not in existing and not force:
-            fix = (
-                "roletray removes only profiles it wrote; delete it by hand if you mean to"
-                if section == ""
-                else "set another profile for this role, or pass --force to replace it"
-            )
-            raise CredentialsFileError(
-                f"Profile [{profile}] in {self.path} was not written by roletray; it was left "
-                f"untouched — {fix}."
-            )
+            raise _foreign(profile, self.path, removing=section == "")
         if section is None or (section == "" and existing is None):
             return text  # only a check, or nothing to remove
         section = section.replace("\n", text.newline)
@@ -309,7 +321,46 @@ class CredentialsFile(LockedIniFile):
                 for block in blocks
             )
         _verify(text.body, body, profile, role, self.path)
+        _INDEXES.learn(body, _raw_parse(body, self.path), MARKER_KEY)
         return _Text(body, text.newline)
+
+
+def _splice_indexed(
+    text: _Text, profile: str, section: str | None, force: bool, role: str | None, path: Path
+) -> _Text | None:
+    """The write (or the check, ``section`` None) by the text's index, without parsing
+    the file again (see ``credentials_index``); None: take the full path."""
+    index = _INDEXES.get(text.body)
+    if index is None or section == "":
+        return None
+    if profile in index.sections and profile not in index.managed:
+        if force:
+            return None
+        raise _foreign(profile, path, removing=False)
+    if section is None:
+        return text
+    block = section.replace("\n", text.newline)
+    if parse_sections(block).get(profile, {}).get(MARKER_KEY) != role:
+        return None  # a profile name the parser reads otherwise: the full path refuses it
+    if profile not in index.managed:
+        new = index.appended(profile, _append(text.body, block, text.newline), block)
+    elif (span := index.span(profile)) is not None:
+        new = index.replaced(profile, span[0], span[1], block)
+    else:
+        return None
+    _INDEXES.put(new)
+    return _Text(new.body, text.newline)
+
+
+def _foreign(profile: str, path: Path, removing: bool) -> CredentialsFileError:
+    fix = (
+        "roletray removes only profiles it wrote; delete it by hand if you mean to"
+        if removing
+        else "set another profile for this role, or pass --force to replace it"
+    )
+    return CredentialsFileError(
+        f"Profile [{profile}] in {path} was not written by roletray; it was left untouched — {fix}."
+    )
 
 
 def _refuse_unwritable(shown: Path, target: Path, force: bool | None) -> None:
@@ -461,9 +512,11 @@ def _section_of(
 def _read(body: str, path: Path) -> configparser.RawConfigParser:
     """The file as botocore reads it, for reading only (a parse error is one sentence)."""
     try:
-        return _raw_parse(body, path)
+        parser = _raw_parse(body, path)
     except configparser.Error as exc:
         raise CredentialsFileError(_parse_error_message(exc, path)) from None
+    _INDEXES.learn(body, parser, MARKER_KEY)
+    return parser
 
 
 def _raw_parse(body: str, path: Path) -> configparser.RawConfigParser:

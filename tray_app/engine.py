@@ -40,7 +40,7 @@ from tray_app.process_profile import ProcessProfiles, command_line
 from tray_app.process_sessions import ProcessSessions
 from tray_app.sessions import RoleStatus, role_status, statuses
 from tray_app.sources import Source
-from tray_app.sources.keyring_key import KeyringKey
+from tray_app.sources.keyring_key import KeyMemory, KeyringKey
 from tray_app.sources.mfa_session import MfaSession, SessionCache
 from tray_app.sts import AssumeRequest, Limits, SigningKey, Sts
 
@@ -49,6 +49,8 @@ Clock = Callable[[], datetime]
 StsFactory = Callable[[Config], Sts]
 # What STS says when a session we signed with was revoked or ended early: make a new one.
 _STALE_SESSION = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
+# What STS says when a key's secret is not the one AWS holds: a kept copy may be outdated.
+_STALE_SECRET = {"SignatureDoesNotMatch", "InvalidClientTokenId"}
 _SESSION_CHARS = re.compile(r"[^\w+=,.@-]")
 CONSOLE_MIN_LEFT = timedelta(minutes=5)
 # botocore refreshes process credentials with under 15 minutes left (its advisory window):
@@ -83,6 +85,7 @@ class Engine:
         self.aws_config = aws_config or ProcessProfiles()
         self.process_command = process_command  # role → the credential_process line
         self._delivering = KeyedLocks()  # one AssumeRole per role, however many SDKs ask
+        self.key_memory: KeyMemory | None = None  # the tray keeps secrets it read (see there)
         self._config: Config | None = None
         self._config_stamp: tuple[int, int, int] | None = None
         self._closed = False
@@ -136,6 +139,7 @@ class Engine:
             user_arn = self._sts(self.config).caller_identity(key, where)
         keyset = KeySet(name=name, access_key_id=access_key_id, user_arn=user_arn)
         self.keystore.set(name, secret)  # a refused keyring leaves the config as it was
+        self._forget_secret(name)
         try:
             self._config = self.store.put_keyset(keyset)
         except Exception:
@@ -177,7 +181,12 @@ class Engine:
     def remove_keys(self, name: str) -> None:
         self._config = self.store.remove_keyset(name)
         self.keystore.delete(name)
+        self._forget_secret(name)
         self.mfa_sessions.clear(name)
+
+    def _forget_secret(self, name: str) -> None:
+        if self.key_memory is not None:
+            self.key_memory.forget(name)
 
     # -- roles ---------------------------------------------------------------
     def add_role(self, role: Role) -> Role:
@@ -282,13 +291,12 @@ class Engine:
             raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
         if role.credential_process:
             self.process_sessions.put(role.name, role.role_arn, creds)
-            held = {role.target_profile: _held_session(role, creds)}
         else:
             self.credentials.write_profile(
                 role.target_profile, role.name, creds, region=role.region, force=force
             )
             log.debug("wrote profile %s to %s", role.target_profile, self.credentials.path)
-            held = self.credentials.managed_profiles()  # the status read back from the file
+        held = {role.target_profile: _held_session(role, creds)}
         return role_status(role, held, self.clock()), creds
 
     def session(self, name: str) -> TemporaryCredentials | None:
@@ -375,17 +383,21 @@ class Engine:
         try:
             return sts.assume_role(signer, request)
         except StsError as exc:
-            if not signer.session_token or exc.code not in _STALE_SESSION:
+            if signer.remembered and exc.code in _STALE_SECRET:
+                log.info("the kept secret of %s was refused (%s); reading the keyring again",
+                         signer.keyset, exc.code)  # fmt: skip
+            elif signer.session_token and exc.code in _STALE_SESSION:
+                log.info("the MFA session of %s was refused (%s); starting a new one",
+                         signer.keyset, exc.code)  # fmt: skip
+            else:
                 raise
-            log.info("the MFA session of %s was refused (%s); starting a new one", signer.keyset,
-                     exc.code)  # fmt: skip
             return sts.assume_role(source.retrieve(fresh=True), request)
 
     def _source(
         self, role: Role, keyset: KeySet, config: Config, code: Callable[[], str]
     ) -> Source:
         """The role's credential source: the key set's key, or its MFA session."""
-        key = KeyringKey(self.keystore, keyset)
+        key = KeyringKey(self.keystore, keyset, self.key_memory)
         if not role.mfa_session:
             return key
         return MfaSession(
@@ -444,7 +456,7 @@ class Engine:
 
 
 def _held_session(role: Role, creds: TemporaryCredentials) -> ManagedProfile:
-    """What status needs of a credential_process role's session (kept in the keyring)."""
+    """What status needs of a role's session, as its profile (or keyring item) holds it."""
     return ManagedProfile(role.target_profile, role.name, creds.expiration, creds.principal_arn)
 
 

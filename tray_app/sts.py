@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,6 +37,8 @@ class SigningKey:
     secret_access_key: str
     session_token: str | None = None
     expiration: datetime | None = None
+    # A copy the tray kept, not a keyring read: if STS refuses it, read the keyring again.
+    remembered: bool = field(default=False, compare=False)
 
     def __repr__(self) -> str:
         return f"SigningKey(keyset={self.keyset!r}, access_key_id={self.access_key_id!r})"

@@ -170,17 +170,14 @@ def warm_clicks(world: World) -> list[float]:
     """The tray's path for a menu click, in process: dispatch → worker → STS → written."""
     import keyring
 
-    from tray_app.app import build_engine
-    from tray_app.config import ConfigStore
+    from tray_app.app import tray_engine
     from tray_app.credentials_file import CredentialsFile
-    from tray_app.keystore import OsKeystore
     from tray_app.tray.controller import Controller
 
     keyring.core.init_backend()
     config = world.home / "config" / "roletray" / "config.toml"
-    credentials = world.root / "warm-credentials"
-    engine = build_engine(ConfigStore(config), CredentialsFile(credentials), OsKeystore(),
-                          sts_endpoint=world.moto.url)  # fmt: skip
+    credentials = CredentialsFile(world.root / "warm-credentials")
+    engine = tray_engine(config, credentials, sts_endpoint=world.moto.url)
     controller = Controller(engine, Quiet())
     times = []
     try:
