@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import Home
 from tests.harness.fault_proxy import FaultProxy
 from tests.test_cli_real import EXTERNAL_ID, add_role, ready
-from tray_app.cli import build_parser
+from tray_app.cli import VERBS, _verb_module, build_parser
 
 __all__ = ["ready"]  # the fixture: keys and a role "app" added through the CLI
 FOREIGN = "[mine]\naws_access_key_id = AKIAMINEMINEMINEMINE\naws_secret_access_key = x\n"
@@ -127,3 +127,25 @@ def test_every_positional_argument_has_help() -> None:
     ]
     assert missing == []
     assert len(_parsers(build_parser())) >= 12, "every verb was walked"
+
+
+def _verbs(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_a_command_builds_only_its_own_verbs_and_each_verb_is_in_the_table() -> None:
+    """The cold path builds one module's parsers: the table must name every verb, and a
+    verb's parser must be the one the full parser has."""
+    full = _verbs(build_parser())
+    assert set(VERBS) == set(full) - {"tray", "demo"}
+    for verb, module in VERBS.items():
+        alone = _verbs(build_parser(module))
+        assert verb in alone
+        assert alone[verb].format_help() == full[verb].format_help()
+    assert _verb_module(["--config", "c.toml", "-v", "assume", "app"]) == "sessions"
+    assert _verb_module(["--config=c.toml", "--no-tray", "credential-process", "x"]) == "process"
+    assert _verb_module(["--help"]) is None, "the whole list"
+    assert _verb_module(["-v", "--version"]) == "", "no verbs at all"
+    assert _verb_module(["assum"]) is None, "argparse says what is wrong, with every choice"
+    assert _verb_module([]) is None

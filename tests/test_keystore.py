@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ import keyring.core
 import pytest
 
 from tests.conftest import Home
+from tray_app import secret_service
 from tray_app.errors import KeystoreError
 from tray_app.keystore import OsKeystore, is_secure, native_backend
 
@@ -115,3 +118,61 @@ def test_the_native_store_is_taken_directly_unless_another_is_asked_for(
     monkeypatch.setattr("keyring.util.platform_.config_root", lambda: tmp_path)
     (tmp_path / "keyringrc.cfg").write_text("[backend]\ndefault-keyring=x.Keyring\n")
     assert native_backend() is None, "keyring's own config file decides"
+
+
+READ_ALONE = """
+import sys
+from tray_app.keystore import OsKeystore
+print(OsKeystore(timeout=10).find(sys.argv[1]))
+print("keyring loaded" if "keyring" in sys.modules else "keyring not loaded")
+"""
+
+
+def test_a_read_takes_the_secret_keyring_wrote_without_loading_keyring(
+    keystore: OsKeystore, home: Home
+) -> None:
+    """A cold read (every CLI assume) asks the Secret Service directly: same item, same
+    secret, and none of keyring's ~60 ms of imports and checks."""
+    keystore.set("direct", "wJalrXUtnFEMI/K7MDENG+direct")
+    try:
+        read = subprocess.run(
+            [sys.executable, "-c", READ_ALONE, "direct"], env=home.env, capture_output=True,
+            text=True, timeout=60,
+        )  # fmt: skip
+        assert read.stdout.splitlines() == ["wJalrXUtnFEMI/K7MDENG+direct", "keyring not loaded"]
+        assert secret_service.read("roletray", "direct") == "wJalrXUtnFEMI/K7MDENG+direct"
+        assert secret_service.read("roletray", "no-such-item") is None
+        assert secret_service.read("another-service", "direct") is None
+    finally:
+        keystore.delete("direct")
+    assert OsKeystore(timeout=10).find("direct") is None
+
+
+def test_a_direct_read_is_only_made_where_keyring_would_pick_the_secret_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keyring.util import platform_
+
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for xdg in (str(tmp_path / "xdg"), None):
+        if xdg:
+            monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+        else:
+            monkeypatch.delenv("XDG_CONFIG_HOME")
+            env.pop("XDG_CONFIG_HOME")
+        assert secret_service.keyring_config_root(env) == Path(platform_.config_root())
+    assert secret_service.applies("linux", env)
+    assert not secret_service.applies("darwin", env)
+    assert not secret_service.applies("linux", {**env, "PYTHON_KEYRING_BACKEND": "x.Keyring"})
+    assert not secret_service.applies("linux", {**env, "XDG_CURRENT_DESKTOP": "ubuntu:KDE"})
+    (tmp_path / ".config" / "python_keyring").mkdir(parents=True)
+    (tmp_path / ".config" / "python_keyring" / "keyringrc.cfg").write_text("[backend]\n")
+    assert not secret_service.applies("linux", env), "keyring's own config file decides"
+
+
+def test_a_direct_read_without_a_secret_service_leaves_the_sentence_to_keyring(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={home.root}/no-bus-here")
+    assert isinstance(secret_service.read("roletray", "x"), secret_service.Unavailable)

@@ -40,15 +40,15 @@ def build_engine(
     ``shell``: "cli" or "tray", whose MFA prompts the config's ``mfa_prompt`` picks
     from; None asks nobody (a code must be given).
     """
-    from tray_app.sts import BotoSts, Limits
+    from tray_app.sts import Limits, Sts, make_sts
 
-    clients: dict[Limits, BotoSts] = {}  # one per limits: its clients are reused
+    clients: dict[Limits, Sts] = {}  # one per limits: its connections are reused
 
-    def sts_for(config: Config) -> BotoSts:
+    def sts_for(config: Config) -> Sts:
         settings = config.settings
         limits = Limits.from_settings(settings.sts_timeout, settings.sts_attempts)
         if limits not in clients:
-            clients[limits] = BotoSts(limits, endpoint_url=sts_endpoint)
+            clients[limits] = make_sts(limits, endpoint_url=sts_endpoint)
         return clients[limits]
 
     mfa = MfaCodes(tell=tell)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from tray_app import secret_service
 from tray_app.errors import KeystoreError
 
 if TYPE_CHECKING:
@@ -74,6 +75,10 @@ class OsKeystore:
 
     def find(self, name: str) -> str | None:
         """The item, or None when the keyring has none by that name."""
+        if self._backend is None and secret_service.applies():  # keyring not loaded yet
+            found = self._bounded(lambda: secret_service.read(SERVICE, name), "read")
+            if not isinstance(found, secret_service.Unavailable):
+                return found or None
         return self._bounded(lambda: self.backend.get_password(SERVICE, name), "read") or None
 
     def set(self, name: str, secret: str) -> None:

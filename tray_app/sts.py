@@ -1,11 +1,12 @@
 """AWS STS: AssumeRole and GetCallerIdentity with bounded time, and plain-English errors.
 
-boto3 is imported only when a call is made, so CLI verbs that never reach STS
-stay fast. The client uses an explicit region (regional endpoint), fixed
-timeouts and a fixed number of attempts, and honours AWS_ENDPOINT_URL_STS /
-AWS_ENDPOINT_URL like every SDK does. It never reads the user's AWS_PROFILE:
-the credentials come from the keyring, and the profile named there may be the
-very one we are about to write.
+The calls go through ``sts_query`` (the standard library, no botocore) unless the
+environment needs botocore (``make_sts``); this module holds the vocabulary both
+share, the botocore client, and the sentences every failure becomes. Either client
+uses an explicit region (regional endpoint), fixed timeouts and a fixed number of
+attempts, and honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL like every SDK does.
+It never reads the user's AWS_PROFILE: the credentials come from the keyring, and
+the profile named there may be the very one we are about to write.
 """
 
 from __future__ import annotations
@@ -88,10 +89,27 @@ class Sts(Protocol):
 
 
 MAX_CLIENTS = 16
+_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                    "all_proxy")  # fmt: skip
+
+
+def make_sts(limits: Limits, endpoint_url: str | None = None) -> Sts:
+    """The STS client: the light one (``sts_query``), or botocore when the environment
+    asks for what only botocore does (a proxy, FIPS or dual-stack endpoints)."""
+    environ = os.environ
+    wants = any(environ.get(name) for name in _PROXY_VARIABLES) or any(
+        environ.get(name, "").lower() == "true"
+        for name in ("AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT")
+    )
+    if wants:
+        return BotoSts(limits, endpoint_url)
+    from tray_app.sts_query import QuerySts
+
+    return QuerySts(limits, endpoint_url)
 
 
 class BotoSts:
-    """The real STS through boto3."""
+    """The real STS through botocore (``make_sts`` says when)."""
 
     def __init__(self, limits: Limits | None = None, endpoint_url: str | None = None) -> None:
         self.limits = limits or Limits()
@@ -177,7 +195,6 @@ class BotoSts:
             return client
 
     def _new_client(self, key: SigningKey, region: str) -> BaseClient:
-        import boto3
         import botocore.session
         from botocore.config import Config
 
@@ -191,7 +208,6 @@ class BotoSts:
             }
         )
         core.set_config_variable("sts_regional_endpoints", "regional")  # never the global one
-        session = boto3.session.Session(botocore_session=core)
         config = Config(
             region_name=region,
             connect_timeout=self.limits.connect_timeout,
@@ -199,7 +215,7 @@ class BotoSts:
             retries={"mode": "standard", "total_max_attempts": self.limits.attempts},
         )
         try:
-            return session.client(
+            return core.create_client(  # botocore's, not boto3's: no s3transfer to import
                 "sts",
                 region_name=region,
                 aws_access_key_id=key.access_key_id,
@@ -245,24 +261,39 @@ def explain(
     if isinstance(exc, bex.ClientError):
         error = exc.response.get("Error", {})
         code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-        return StsError(_client_error(code, message, doing, key, request), code)
+        return refused(code, message, doing, key, request)
     if isinstance(exc, bex.ConnectTimeoutError | bex.ReadTimeoutError):
-        return StsError(
-            f"Timeout {doing}: STS at {endpoint} did not answer in time — check your network "
-            "or VPN and try again.",
-            "Timeout",
-        )
+        return timed_out(doing, endpoint)
     if isinstance(exc, bex.EndpointConnectionError | bex.ConnectionClosedError):
-        return StsError(
-            f"Network error {doing}: cannot reach STS at {endpoint} — check your network, "
-            "proxy or VPN and try again.",
-            "NetworkError",
-        )
+        return unreachable(doing, endpoint)
     if isinstance(exc, bex.ParamValidationError):
         return StsError(f"Invalid request {doing}: {exc} — fix the role in roletray config.")
     if isinstance(exc, bex.BotoCoreError):
         return StsError(f"Error {doing}: {exc} — try again, or run with --verbose.", "BotoCore")
     return StsError(f"Unexpected {type(exc).__name__} {doing} — run with --verbose for detail.")
+
+
+def refused(
+    code: str, message: str, doing: str, key: SigningKey, request: AssumeRequest | None
+) -> StsError:
+    """STS answered with error ``code``."""
+    return StsError(_client_error(code, message, doing, key, request), code)
+
+
+def timed_out(doing: str, endpoint: str) -> StsError:
+    return StsError(
+        f"Timeout {doing}: STS at {endpoint} did not answer in time — check your network "
+        "or VPN and try again.",
+        "Timeout",
+    )
+
+
+def unreachable(doing: str, endpoint: str) -> StsError:
+    return StsError(
+        f"Network error {doing}: cannot reach STS at {endpoint} — check your network, "
+        "proxy or VPN and try again.",
+        "NetworkError",
+    )
 
 
 _THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests"}

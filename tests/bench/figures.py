@@ -22,6 +22,7 @@ BENCH_RUNS (default 15), BENCH_CLICKS (50) and BENCH_IDLE (60) change the counts
 
 from __future__ import annotations
 
+import compileall
 import http.client
 import os
 import shutil
@@ -90,8 +91,12 @@ class World:
         self.arn = self.moto.role("bench-role", self.user)
         self.home = root / "home"
         (self.home / ".aws").mkdir(parents=True)
+        # As pip installs it: bytecode compiled (this machine sets PYTHONDONTWRITEBYTECODE,
+        # which would make every run compile roletray's modules and none of awsume's).
+        compileall.compile_dir(REPO / "tray_app", quiet=1)
         self.env = {
-            **os.environ, **self.bus.env, "HOME": str(self.home),
+            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+            **self.bus.env, "HOME": str(self.home),
             "XDG_CONFIG_HOME": str(self.home / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials),
             "AWS_CONFIG_FILE": str(self.home / ".aws" / "config"),

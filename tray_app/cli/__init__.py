@@ -8,6 +8,7 @@ line on stderr and a non-zero exit; ``--verbose`` adds detail, never secrets.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -15,28 +16,29 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tray_app import __version__
-from tray_app.cli import (
-    autostart,
-    completion,
-    console,
-    doctor,
-    keys,
-    mfa,
-    process,
-    roles,
-    sessions,
-    settings,
-)  # fmt: skip
 from tray_app.cli.common import Handler
 from tray_app.errors import RoleTrayError
 from tray_app.logs import setup_logging
 from tray_app.platform.signals import QuitSignal
 
 log = logging.getLogger("tray_app")
+# The module that adds each verb's parser, in the order of `roletray --help`. A command
+# loads and builds only its own module's parsers (all of them cost ~10 ms of every cold
+# command); no verb, --help, or anything unexpected builds them all.
+MODULES = ("keys", "roles", "sessions", "process", "console", "mfa", "settings", "doctor",
+           "autostart", "completion")  # fmt: skip
+VERBS = {
+    "keys": "keys", "roles": "roles", "assume": "sessions", "status": "sessions",
+    "clear": "sessions", "credential-process": "process", "console": "console", "mfa": "mfa",
+    "settings": "settings", "doctor": "doctor", "iam-setup": "doctor",
+    "autostart": "autostart", "completion": "completion", "_complete": "completion",
+}  # fmt: skip
+_GLOBAL_FLAGS = {"-v", "--verbose", "--no-tray"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_verb_module(argv)).parse_args(argv)
     setup_logging(args.verbose)
     handler: Handler = getattr(args, "handler", run_tray)
     try:
@@ -77,7 +79,23 @@ def main_gui() -> int:
         return main(sys.argv[1:])
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _verb_module(argv: Sequence[str]) -> str | None:
+    """The module of the verb ``argv`` names after the global options; None: all of
+    them; "" for none (--version needs no verbs)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif word.startswith("--config=") or word in _GLOBAL_FLAGS:
+            continue
+        else:
+            return "" if word == "--version" else VERBS.get(word)
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``only`` the verbs of that module (see VERBS)."""
+    names = MODULES if only is None else (only,) if only else ()
     parser = argparse.ArgumentParser(
         prog="roletray",
         description="Assume AWS IAM roles into named profiles; long-lived keys stay in the "
@@ -94,10 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="work alone: do not ask the running tray (assume, status, credential-process)",
     )
     verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (
-        keys, roles, sessions, process, console, mfa, settings, doctor, autostart, completion,
-    ):  # fmt: skip
-        module.add_parsers(verbs)
+    for name in names:
+        importlib.import_module(f"tray_app.cli.{name}").add_parsers(verbs)
     tray = verbs.add_parser("tray", help="start the tray (the default with no command)")
     tray.set_defaults(handler=run_tray)
     demo = verbs.add_parser(
