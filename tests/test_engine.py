@@ -13,7 +13,9 @@ from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
 from tray_app.engine import Engine
 from tray_app.errors import CredentialsFileError, PromptError, StsError
 from tray_app.mfa import MfaCodes
+from tray_app.process_profile import ProcessProfiles
 from tray_app.sessions import State, format_left
+from tray_app.sources.keyring_key import KeyMemory
 from tray_app.sts import AssumeRequest, SigningKey
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -161,3 +163,45 @@ def test_a_bad_key_set_name_never_reaches_the_keyring(engine: tuple[Engine, Fake
 )
 def test_format_left(seconds: int, text: str) -> None:
     assert format_left(timedelta(seconds=seconds)) == text
+
+
+class CountingKeystore(MemoryKeystore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.finds: list[str] = []
+
+    def find(self, name: str) -> str | None:
+        self.finds.append(name)
+        return super().find(name)
+
+    def get(self, name: str) -> str:
+        self.finds.append(name)
+        return super().get(name)
+
+
+def test_the_tray_reads_a_secret_once_and_its_status_trusts_what_it_knows(
+    tmp_path: Path,
+) -> None:
+    """The tray's idle ticks must not ask the keyring (each read wakes the process):
+    status trusts its copy of a kept session, an absence included; a click signs with
+    the secret read once."""
+    keystore, sts = CountingKeystore(), FakeSts()
+    engine = Engine(
+        store=ConfigStore(tmp_path / "config.toml"), keystore=keystore,
+        sts=lambda config: sts, credentials=CredentialsFile(tmp_path / "credentials"),
+        clock=lambda: NOW, aws_config=ProcessProfiles(tmp_path / "aws-config"),
+        process_command=lambda name: f"roletray credential-process {name}",
+    )  # fmt: skip
+    engine.add_keys("work", "AKIAIOSFODNN7EXAMPLE", "long-lived-secret")
+    engine.add_role(Role(name="cp", role_arn=ARN, keys="work", credential_process=True))
+    engine.add_role(Role(name="file", role_arn=ARN, keys="work"))
+    engine.status_trust, engine.key_memory = 300.0, KeyMemory()
+    keystore.finds.clear()
+    assert [s.state for s in engine.status() + engine.status()] == [State.NEVER] * 4
+    assert keystore.finds == ["role-session:cp"], "asked once; the absence is remembered"
+    for name in ("cp", "file", "file"):
+        engine.assume(name)
+    assert keystore.finds.count("work") == 1, "the secret is read once"
+    assert [s.state for s in engine.status()] == [State.ACTIVE] * 2
+    assert keystore.finds.count("role-session:cp") == 1, "what it wrote, it knows"
+    assert [key.secret_access_key for key, _ in sts.calls] == ["long-lived-secret"] * 3

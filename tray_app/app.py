@@ -80,13 +80,14 @@ def tray_engine(
     config: Path | None, credentials: CredentialsFile | None = None, sts_endpoint: str | None = None
 ) -> Engine:
     """The engine as the tray runs it (the bench builds the same one)."""
-    from tray_app.process_sessions import TRAY_TRUST
+    from tray_app.process_sessions import TRAY_STATUS_TRUST, TRAY_TRUST
     from tray_app.sources.keyring_key import KeyMemory
 
     engine = build_engine(
         ConfigStore(config), credentials or CredentialsFile(), OsKeystore(), "tray", sts_endpoint
     )
     engine.process_sessions.items.trust_for = TRAY_TRUST
+    engine.status_trust = TRAY_STATUS_TRUST
     engine.key_memory = KeyMemory()  # a click reads no keyring (see KeyMemory)
     return engine
 

@@ -86,6 +86,7 @@ class Engine:
         self.process_command = process_command  # role → the credential_process line
         self._delivering = KeyedLocks()  # one AssumeRole per role, however many SDKs ask
         self.key_memory: KeyMemory | None = None  # the tray keeps secrets it read (see there)
+        self.status_trust: float | None = None  # status's trust in kept sessions (see tray)
         self._config: Config | None = None
         self._config_stamp: tuple[int, int, int] | None = None
         self._closed = False
@@ -425,7 +426,8 @@ class Engine:
         """Each key set that a session-strategy role uses, and its cached MFA session."""
         config = self.config
         used = sorted({r.keys for r in config.roles.values() if r.mfa_session})
-        return {name: self.mfa_sessions.get(config.keyset(name)) for name in used}
+        trust = self.status_trust
+        return {name: self.mfa_sessions.get(config.keyset(name), trust) for name in used}
 
     def clear_mfa(self, keyset: str) -> bool:
         self.config.keyset(keyset)
@@ -441,7 +443,7 @@ class Engine:
         held = dict(self.credentials.managed_profiles())
         for role in roles:
             if role.credential_process:
-                creds = self.process_sessions.get(role.name, role.role_arn)
+                creds = self.process_sessions.get(role.name, role.role_arn, self.status_trust)
                 held.pop(role.target_profile, None)
                 if creds is not None:
                     held[role.target_profile] = _held_session(role, creds)

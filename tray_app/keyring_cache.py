@@ -33,11 +33,14 @@ class KeyringCache(Generic[T]):
         self.trust_for = 0.0
         self._confirmed: dict[str, float] = {}
 
-    def get(self, name: str, loads: Callable[[str], T | None]) -> T | None:
-        if name in self.memory and time.monotonic() - self._confirmed.get(name, -1e9) < (
-            self.trust_for
-        ):
-            return self.memory[name]
+    def get(
+        self, name: str, loads: Callable[[str], T | None], trust_for: float | None = None
+    ) -> T | None:
+        """The value (None: there is none), from memory when the keyring was asked less
+        than ``trust_for`` seconds ago (default ``self.trust_for``), else from the keyring."""
+        trust = self.trust_for if trust_for is None else trust_for
+        if time.monotonic() - self._confirmed.get(name, -1e9) < trust:
+            return self.memory.get(name)  # an absence is remembered too
         stored = self.keystore.find(self.prefix + name)
         if stored:
             value = loads(stored)
@@ -49,7 +52,7 @@ class KeyringCache(Generic[T]):
             self.memory.pop(name, None)
         else:
             self.memory[name] = value
-            self._confirmed[name] = time.monotonic()
+        self._confirmed[name] = time.monotonic()
         return value
 
     def put(self, name: str, value: T, text: str) -> None:

@@ -26,9 +26,11 @@ class ProcessSessions:
             keystore, PREFIX, "session"
         )
 
-    def get(self, role: str, role_arn: str) -> TemporaryCredentials | None:
+    def get(
+        self, role: str, role_arn: str, trust_for: float | None = None
+    ) -> TemporaryCredentials | None:
         """The role's last session, if it was made for this ARN (else the role changed)."""
-        held = self.items.get(role, _loads)
+        held = self.items.get(role, _loads, trust_for)
         return held[1] if held and held[0] == role_arn else None
 
     def put(self, role: str, role_arn: str, creds: TemporaryCredentials) -> None:
@@ -39,6 +41,11 @@ class ProcessSessions:
 
 
 TRAY_TRUST = 5.0  # seconds the tray serves its copy before asking the keyring again
+# For showing a session in the tray's menu, not handing it out: the tray's clock ticks at
+# least once a minute, and a keyring read on each tick would be its only idle work (a
+# D-Bus connection and a thread, waking the whole process). The tray makes or hands out
+# these sessions itself; only a `--no-tray` run elsewhere shows up this much later.
+TRAY_STATUS_TRUST = 300.0
 
 
 def _dumps(role_arn: str, creds: TemporaryCredentials) -> str:

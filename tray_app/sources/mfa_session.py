@@ -38,9 +38,10 @@ class SessionCache:
     def memory(self) -> dict[str, SigningKey]:
         return self.items.memory
 
-    def get(self, keyset: KeySet) -> SigningKey | None:
-        """The session made from this key set's current key, if any (keyring first)."""
-        return self.items.get(keyset.name, partial(_loads, keyset))
+    def get(self, keyset: KeySet, trust_for: float | None = None) -> SigningKey | None:
+        """The session made from this key set's current key, if any (keyring first, unless
+        it was asked less than ``trust_for`` seconds ago)."""
+        return self.items.get(keyset.name, partial(_loads, keyset), trust_for)
 
     def put(self, keyset: KeySet, session: SigningKey) -> None:
         self.items.put(keyset.name, session, _dumps(keyset, session))
