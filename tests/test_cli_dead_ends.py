@@ -148,4 +148,4 @@ def test_a_command_builds_only_its_own_verbs_and_each_verb_is_in_the_table() -> 
     assert _verb_module(["--help"]) is None, "the whole list"
     assert _verb_module(["-v", "--version"]) == "", "no verbs at all"
     assert _verb_module(["assum"]) is None, "argparse says what is wrong, with every choice"
-    assert _verb_module([]) is None
+    assert _verb_module(["-v", "--config", "c.toml"]) == "", "the tray: no verb to build"

@@ -75,6 +75,8 @@ def test_icon_appears_menu_lists_roles_and_a_click_writes_the_profile(
     tray.wait_label("other — 15 min left")
     active = icon_turns(tray, "active", lambda r, g, b: g > r and g > b)  # green
     assert active != idle
+    maps = Path(f"/proc/{tray.proc.pid}/maps").read_text()
+    assert "libLLVM" not in maps and "_dri.so" not in maps, "GTK loaded OpenGL (GDK_GL)"
 
 
 @both_hosts

@@ -40,6 +40,7 @@ from tray_app.atomicfile import (
 from tray_app.credentials_index import Indexes, parse_sections, sections_named
 from tray_app.errors import CredentialsFileError
 from tray_app.paths import credentials_path as default_path
+from tray_app.sessions import format_expiry
 
 if TYPE_CHECKING:  # configupdater loads only to write: reading needs the stdlib's parser
     from configupdater import ConfigUpdater
@@ -93,10 +94,6 @@ class ManagedProfile:
     role: str
     expiration: datetime | None
     principal_arn: str | None
-
-
-def format_expiry(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class LockedIniFile:

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from tray_app.config import Config, Role
-from tray_app.credentials_file import ManagedProfile, format_expiry
+if TYPE_CHECKING:  # `status` through the tray needs neither: they load only when used
+    from tray_app.config import Config, Role
+    from tray_app.credentials_file import ManagedProfile
+
+
+def format_expiry(moment: datetime) -> str:
+    """An expiry as AWS writes it: UTC, to the second, with Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class State(StrEnum):

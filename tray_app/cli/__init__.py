@@ -81,7 +81,7 @@ def main_gui() -> int:
 
 def _verb_module(argv: Sequence[str]) -> str | None:
     """The module of the verb ``argv`` names after the global options; None: all of
-    them; "" for none (--version needs no verbs)."""
+    them; "" for none (the tray, which is no verb, and --version need none)."""
     words = iter(argv)
     for word in words:
         if word == "--config":
@@ -90,7 +90,7 @@ def _verb_module(argv: Sequence[str]) -> str | None:
             continue
         else:
             return "" if word == "--version" else VERBS.get(word)
-    return None
+    return ""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

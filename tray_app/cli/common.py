@@ -63,7 +63,7 @@ def emit(args: argparse.Namespace, rows: list[dict], columns: Sequence[str]) -> 
 
 def _json_default(value: object) -> str:
     if isinstance(value, datetime):
-        from tray_app.credentials_file import format_expiry
+        from tray_app.sessions import format_expiry
 
         return format_expiry(value)
     return str(value)

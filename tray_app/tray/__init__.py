@@ -32,6 +32,10 @@ def load_pystray() -> Any:
             "No desktop session (DISPLAY and WAYLAND_DISPLAY are unset) — start roletray from "
             "your desktop; the CLI commands work without one."
         )
+    if linux:
+        # GTK 3 loads OpenGL (Mesa, and with it LLVM: ~45 MiB here) at start only to pick
+        # GL-capable visuals; a tray icon and its menu draw nothing with GL.
+        os.environ.setdefault("GDK_GL", "disable")
     try:
         import pystray
     except Exception as exc:  # Xlib raises DisplayNameError and friends, not ImportError
