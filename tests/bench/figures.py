@@ -53,7 +53,9 @@ ROWS: list[tuple[str, str, str]] = []  # what, roletray, compared with
 
 
 def ms(values: list[float]) -> str:
-    return f"{statistics.median(values):7.1f} ms ({min(values):.0f}–{max(values):.0f})"
+    low, high = min(values), max(values)
+    places = 1 if low < 10 else 0
+    return f"{statistics.median(values):7.1f} ms ({low:.{places}f}–{high:.{places}f})"
 
 
 def row(what: str, ours: str, theirs: str = "") -> None:
@@ -405,6 +407,7 @@ def tray(world: World) -> None:
         for _ in range(CLICKS - 1):
             ui.choose("bench")
         row(f"tray idle after {CLICKS} clicks", idle(proc.pid))
+        row(f"tray idle, the {IDLE} s after that", idle(proc.pid))
     finally:
         stop_process(proc)
 

@@ -119,11 +119,12 @@ def _assume(args: argparse.Namespace, alone: list[Engine], name: str) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from tray_app.sessions import format_left, from_json
 
-    config = load_config(args)
     wanted = set(args.names)
-    for name in wanted:
-        config.role(name)
-    rows = ask_tray(args, "status")
+    if wanted:  # an unknown name is this config's error, whoever answers
+        config = load_config(args)
+        for name in wanted:
+            config.role(name)
+    rows = ask_tray(args, "status")  # the tray's answer needs no config loaded here
     if rows is None:
         statuses = engine_for(args).status()
     else:
