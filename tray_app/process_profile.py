@@ -10,7 +10,6 @@ roletray marks what it wrote (``x_roletray_role``) and removes only that.
 from __future__ import annotations
 
 import shlex
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +59,11 @@ def command_line(role: str, config: Path | None = None, platform: str = sys.plat
     if config is not None:
         argv += ["--config", str(config)]
     argv += ["credential-process", role]
-    return subprocess.list2cmdline(argv) if platform == "win32" else shlex.join(argv)
+    if platform == "win32":
+        import subprocess  # for list2cmdline: the rest of subprocess is not needed here
+
+        return subprocess.list2cmdline(argv)
+    return shlex.join(argv)
 
 
 class ProcessProfiles(LockedIniFile):

@@ -10,7 +10,6 @@ check here, since only Linux runs on these machines.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,8 @@ def windowless_python(platform: str = sys.platform) -> str:
 def roletray_command(platform: str = sys.platform, windowless: bool = False) -> list[str]:
     """How another program starts roletray: the installed entry point beside this Python
     (``roletrayw`` on Windows when ``windowless``: no console), else ``python -m tray_app``."""
+    import shutil  # here, not at the top: it loads bz2, lzma and zlib on every CLI run
+
     win = platform == "win32"
     name = ("roletrayw.exe" if windowless else "roletray.exe") if win else "roletray"
     scripts = Path(sys.executable).parent
