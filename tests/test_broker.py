@@ -119,7 +119,7 @@ def test_the_command_line_is_split_back_as_botocore_splits_it(
     win.mkdir()
     (win / "roletray.exe").write_text("")
     monkeypatch.setattr("sys.executable", r"C:\Program Files\Python312\python.exe")
-    monkeypatch.setattr("tray_app.platform.shutil.which", lambda name: rf"C:\Py Scripts\{name}")
+    monkeypatch.setattr("shutil.which", lambda name: rf"C:\Py Scripts\{name}")
     assert command_line("prod", platform="win32") == (
         r'"C:\Py Scripts\roletray.exe" credential-process prod'
     ), "the console entry point (its stdout is what the SDK reads), quoted for Windows"
