@@ -339,9 +339,9 @@ def memory(pid: int) -> dict[str, int]:
     return fields
 
 
-def switches(pid: int) -> int:
-    """Voluntary context switches of all the process's threads so far."""
-    total = 0
+def switches(pid: int) -> dict[str, int]:
+    """Each thread's voluntary context switches so far."""
+    counts = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             status = (task / "status").read_text()
@@ -349,27 +349,29 @@ def switches(pid: int) -> int:
             continue
         for line in status.splitlines():
             if line.startswith("voluntary_ctxt_switches:"):
-                total += int(line.split()[1])
-    return total
+                counts[task.name] = int(line.split()[1])
+    return counts
 
 
 def idle(pid: int) -> str:
     """Memory, and wake-ups over IDLE s: times the process went from idle to running,
     seen in 50 ms windows (a wake-up moves several threads for a few windows: each of
     their context switches is counted too, in brackets)."""
-    first = last = switches(pid)
-    wakes, was_running, deadline = 0, False, time.monotonic() + IDLE
+    last = switches(pid)
+    wakes, total, was_running, deadline = 0, 0, False, time.monotonic() + IDLE
     while time.monotonic() < deadline:
         time.sleep(WAKE_WINDOW)
         now = switches(pid)
-        running = now != last
+        moved = sum(count - last.get(tid, 0) for tid, count in now.items())
+        running = moved > 0 or now.keys() != last.keys()  # a thread started or ended
         wakes += running and not was_running
+        total += moved
         was_running, last = running, now
     after = memory(pid)
     return (
         f"RSS {after['VmRSS'] / 1024:.0f} MiB, PSS {after['Pss'] / 1024:.0f} MiB, private "
         f"dirty {after['Private_Dirty'] / 1024:.0f} MiB; {wakes} wake-ups in {IDLE} s "
-        f"({last - first} context switches)"
+        f"({total} context switches)"
     )
 
 
@@ -408,6 +410,11 @@ def tray(world: World) -> None:
             ui.choose("bench")
         row(f"tray idle after {CLICKS} clicks", idle(proc.pid))
         row(f"tray idle, the {IDLE} s after that", idle(proc.pid))
+        for role in ("bench", "bench-cp"):  # no session left: no countdown, nothing due
+            ui.choose("Role actions", role, "Clear credentials")
+        wait_for(lambda: all("not assumed" in label for label in ui.menu_labels()[:2]),
+                 "both roles cleared")  # fmt: skip
+        row("tray idle with no session (nothing due)", idle(proc.pid))
     finally:
         stop_process(proc)
 
