@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from tray_app.config import ConfigStore, KeySet, Role
 from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
 from tray_app.engine import Engine
 from tray_app.errors import CredentialsFileError, PromptError, StsError
+from tray_app.keyring_cache import KeyringCache
 from tray_app.mfa import MfaCodes
 from tray_app.process_profile import ProcessProfiles
 from tray_app.sessions import State, format_left
@@ -205,3 +207,39 @@ def test_the_tray_reads_a_secret_once_and_its_status_trusts_what_it_knows(
     assert [s.state for s in engine.status()] == [State.ACTIVE] * 2
     assert keystore.finds.count("role-session:cp") == 1, "what it wrote, it knows"
     assert [key.secret_access_key for key, _ in sts.calls] == ["long-lived-secret"] * 3
+
+
+class SlowReads(MemoryKeystore):
+    """With ``hold`` set, the next find() reads the item, then waits at ``gate`` (as a
+    D-Bus call can) before it answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold, self.reading, self.gate = False, threading.Event(), threading.Event()
+
+    def find(self, name: str) -> str | None:
+        found = super().find(name)
+        if self.hold:
+            self.hold = False
+            self.reading.set()
+            assert self.gate.wait(10)
+        return found
+
+
+def test_a_clear_during_a_read_is_not_undone_by_it() -> None:
+    """The tray reads a session for its menu on one thread and clears it on another:
+    the read that started first must not put the cleared session back for 5 minutes."""
+    keystore = SlowReads()
+    cache: KeyringCache[str] = KeyringCache(keystore, "role-session:", "session")
+    keystore.secrets["role-session:cp"] = "old"
+    assert cache.get("cp", str, trust_for=300) == "old"
+    cache._confirmed.clear()  # as after the 5 minutes: the next get reads the keyring
+    keystore.hold = True
+    reader = threading.Thread(target=cache.get, args=("cp", str, 300.0))
+    reader.start()
+    assert keystore.reading.wait(10)
+    assert cache.clear("cp") is True  # while the read is in flight
+    keystore.gate.set()
+    reader.join(10)
+    assert cache.memory == {} and "role-session:cp" not in keystore.secrets
+    assert cache.get("cp", str, trust_for=300) is None, "the clear stands"

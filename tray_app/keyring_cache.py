@@ -9,6 +9,7 @@ it, and lets the tray see what it last read without a keyring call.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -32,6 +33,8 @@ class KeyringCache(Generic[T]):
         # each pay a Secret Service round trip (~12 ms: a D-Bus connection and a session).
         self.trust_for = 0.0
         self._confirmed: dict[str, float] = {}
+        self._changes: dict[str, int] = {}  # puts and clears so far, by name
+        self._lock = threading.Lock()  # for the bookkeeping, never held over a keyring call
 
     def get(
         self, name: str, loads: Callable[[str], T | None], trust_for: float | None = None
@@ -39,37 +42,53 @@ class KeyringCache(Generic[T]):
         """The value (None: there is none), from memory when the keyring was asked less
         than ``trust_for`` seconds ago (default ``self.trust_for``), else from the keyring."""
         trust = self.trust_for if trust_for is None else trust_for
-        if time.monotonic() - self._confirmed.get(name, -1e9) < trust:
-            return self.memory.get(name)  # an absence is remembered too
+        with self._lock:
+            if time.monotonic() - self._confirmed.get(name, -1e9) < trust:
+                return self.memory.get(name)  # an absence is remembered too
+            seen = self._changes.get(name, 0)
         stored = self.keystore.find(self.prefix + name)
-        if stored:
-            value = loads(stored)
-        elif name in self._memory_only:
-            value = self.memory.get(name)
-        else:  # ended elsewhere (`roletray clear` in another process): forget it here too
-            value = None
-        if value is None:
-            self.memory.pop(name, None)
-        else:
-            self.memory[name] = value
-        self._confirmed[name] = time.monotonic()
-        return value
+        with self._lock:
+            if self._changes.get(name, 0) != seen:
+                # A put or clear ran while we read (the tray reads on one thread and
+                # clears on another): what we read may be gone already; theirs stands.
+                return self.memory.get(name)
+            if stored:
+                value = loads(stored)
+            elif name in self._memory_only:
+                value = self.memory.get(name)
+            else:  # ended elsewhere (`roletray clear` in another process): forget it here too
+                value = None
+            if value is None:
+                self.memory.pop(name, None)
+            else:
+                self.memory[name] = value
+            self._confirmed[name] = time.monotonic()
+            return value
 
     def put(self, name: str, value: T, text: str) -> None:
         """Keep ``value`` (serialised as ``text``); memory only when the keyring refuses."""
-        self.memory[name] = value
+        with self._lock:
+            self._changed(name)
+            self.memory[name] = value
         try:
             self.keystore.set(self.prefix + name, text)
-            self._memory_only.discard(name)
-            self._confirmed[name] = time.monotonic()
+            with self._lock:
+                self._memory_only.discard(name)
+                self._confirmed[name] = time.monotonic()
         except KeystoreError as exc:
-            self._memory_only.add(name)
+            with self._lock:
+                self._memory_only.add(name)
             log.warning("%s of %s kept in memory only: %s", self.what, name, exc)
 
     def clear(self, name: str) -> bool:
-        self._memory_only.discard(name)
-        self._confirmed.pop(name, None)
-        had = self.memory.pop(name, None) is not None
+        with self._lock:
+            self._changed(name)
+            self._memory_only.discard(name)
+            self._confirmed.pop(name, None)
+            had = self.memory.pop(name, None) is not None
         had = self.keystore.find(self.prefix + name) is not None or had
         self.keystore.delete(self.prefix + name)
         return had
+
+    def _changed(self, name: str) -> None:
+        self._changes[name] = self._changes.get(name, 0) + 1
