@@ -132,16 +132,16 @@ class _KeepAlive(BaseHTTPRequestHandler):
             payload = answer.read()
         finally:
             upstream.close()
+        with self.server.lock:  # before the answer: the client may check right after it
+            self.server.peers.add(self.client_address)
+            if self.server.close_next:
+                self.server.close_next = False
+                self.close_connection = True  # closed once the answer is out: stale for us
         self.send_response(answer.status)
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
-        with self.server.lock:
-            self.server.peers.add(self.client_address)
-            if self.server.close_next:
-                self.server.close_next = False
-                self.close_connection = True  # closed once the answer is out: stale for us
 
     def log_message(self, *args: object) -> None:
         pass
