@@ -60,6 +60,22 @@ class AssumeRequest:
     def __repr__(self) -> str:  # the MFA code is short-lived but still not for logs
         return f"AssumeRequest(role={self.role!r}, role_arn={self.role_arn!r})"
 
+    def params(self) -> dict[str, Any]:
+        """AssumeRole's parameters, as the STS API names them."""
+        params: dict[str, Any] = {
+            "RoleArn": self.role_arn,
+            "RoleSessionName": self.session_name,
+            "DurationSeconds": self.duration,
+        }
+        if self.external_id:
+            params["ExternalId"] = self.external_id
+        if self.source_identity:
+            params["SourceIdentity"] = self.source_identity
+        if self.mfa_serial:
+            params["SerialNumber"] = self.mfa_serial
+            params["TokenCode"] = self.mfa_code or ""
+        return params
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -123,22 +139,10 @@ class BotoSts:
         self._lock = threading.Lock()
 
     def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials:
-        params: dict[str, Any] = {
-            "RoleArn": request.role_arn,
-            "RoleSessionName": request.session_name,
-            "DurationSeconds": request.duration,
-        }
-        if request.external_id:
-            params["ExternalId"] = request.external_id
-        if request.source_identity:
-            params["SourceIdentity"] = request.source_identity
-        if request.mfa_serial:
-            params["SerialNumber"] = request.mfa_serial
-            params["TokenCode"] = request.mfa_code or ""
         client = self._client(key, request.region)
         log.debug("STS endpoint for %s: %s", request.role, client.meta.endpoint_url)
         with _explained(f"assuming {request.role}", key, request, client):
-            response = client.assume_role(**params)
+            response = client.assume_role(**request.params())
         creds = response["Credentials"]
         return TemporaryCredentials(
             access_key_id=creds["AccessKeyId"],

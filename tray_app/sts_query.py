@@ -88,23 +88,12 @@ class QuerySts:
 
     # -- the calls --------------------------------------------------------------------
     def assume_role(self, key: SigningKey, request: AssumeRequest) -> TemporaryCredentials:
-        params = {
-            "RoleArn": request.role_arn,
-            "RoleSessionName": request.session_name,
-            "DurationSeconds": str(request.duration),
-        }
-        if request.external_id:
-            params["ExternalId"] = request.external_id
-        if request.source_identity:
-            params["SourceIdentity"] = request.source_identity
-        if request.mfa_serial:
-            params["SerialNumber"] = request.mfa_serial
-            params["TokenCode"] = request.mfa_code or ""
         url = self.endpoint(request.region)
         if url is None:
             return self._botocore().assume_role(key, request)
         log.debug("STS endpoint for %s: %s", request.role, url)
         doing = f"assuming {request.role}"
+        params = {name: str(value) for name, value in request.params().items()}
         result, _ = self._call(url, "AssumeRole", params, key, request.region, doing, request)
         return TemporaryCredentials(
             *_credentials(result), principal_arn=_text(result, "AssumedRoleUser", "Arn")
