@@ -15,7 +15,12 @@ import pytest
 from tests.conftest import Home
 from tray_app import secret_service
 from tray_app.errors import KeystoreError
-from tray_app.keystore import OsKeystore, is_secure, native_backend
+from tray_app.keystore import (
+    OsKeystore,
+    is_secure,
+    native_backend,
+    reads_secret_service_directly,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.real
@@ -162,13 +167,15 @@ def test_a_direct_read_is_only_made_where_keyring_would_pick_the_secret_service(
             monkeypatch.delenv("XDG_CONFIG_HOME")
             env.pop("XDG_CONFIG_HOME")
         assert secret_service.keyring_config_root(env) == Path(platform_.config_root())
-    assert secret_service.applies("linux", env)
-    assert not secret_service.applies("darwin", env)
-    assert not secret_service.applies("linux", {**env, "PYTHON_KEYRING_BACKEND": "x.Keyring"})
-    assert not secret_service.applies("linux", {**env, "XDG_CURRENT_DESKTOP": "ubuntu:KDE"})
+    assert reads_secret_service_directly("linux", env)
+    assert not reads_secret_service_directly("darwin", env)
+    assert not reads_secret_service_directly(
+        "linux", {**env, "PYTHON_KEYRING_BACKEND": "x.Keyring"}
+    )
+    assert not reads_secret_service_directly("linux", {**env, "XDG_CURRENT_DESKTOP": "ubuntu:KDE"})
     (tmp_path / ".config" / "python_keyring").mkdir(parents=True)
     (tmp_path / ".config" / "python_keyring" / "keyringrc.cfg").write_text("[backend]\n")
-    assert not secret_service.applies("linux", env), "keyring's own config file decides"
+    assert not reads_secret_service_directly("linux", env), "keyring's own config file decides"
 
 
 def test_a_direct_read_without_a_secret_service_leaves_the_sentence_to_keyring(

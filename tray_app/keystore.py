@@ -75,7 +75,7 @@ class OsKeystore:
 
     def find(self, name: str) -> str | None:
         """The item, or None when the keyring has none by that name."""
-        if self._backend is None and secret_service.applies():  # keyring not loaded yet
+        if self._backend is None and reads_secret_service_directly():  # keyring not loaded
             found = self._bounded(lambda: secret_service.read(SERVICE, name), "read")
             if not isinstance(found, secret_service.Unavailable):
                 return found or None
@@ -166,13 +166,7 @@ def native_backend(
     let discovery decide.
     """
     where = NATIVE.get("linux" if platform.startswith("linux") else platform)
-    if where is None or environ.get("PYTHON_KEYRING_BACKEND"):
-        return None
-    if "KDE" in environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
-        return None
-    from keyring.util import platform_
-
-    if (Path(platform_.config_root()) / "keyringrc.cfg").exists():
+    if where is None or _another_store_asked(environ, _keyring_config_root):
         return None
     try:
         backend = getattr(importlib.import_module(where[0]), where[1])
@@ -182,6 +176,32 @@ def native_backend(
     except Exception:  # not this OS's store after all: discovery will say what is wrong
         return None
     return chosen if is_secure(chosen) else None
+
+
+def reads_secret_service_directly(
+    platform: str = sys.platform, environ: Mapping[str, str] = os.environ
+) -> bool:
+    """True where keyring's discovery would pick its SecretService backend anyway, so a
+    read may skip loading keyring (``secret_service``)."""
+    return platform.startswith("linux") and not _another_store_asked(
+        environ, lambda: secret_service.keyring_config_root(environ)
+    )
+
+
+def _another_store_asked(environ: Mapping[str, str], config_root: Callable[[], Path]) -> bool:
+    """Something may make keyring pick another store than the OS's own: the environment,
+    keyring's own config file, or KDE (where keyring prefers KWallet)."""
+    if environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    if "KDE" in environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
+        return True
+    return (config_root() / "keyringrc.cfg").exists()
+
+
+def _keyring_config_root() -> Path:
+    from keyring.util import platform_
+
+    return Path(platform_.config_root())
 
 
 # Windows Credential Locker keeps at most CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512) bytes,

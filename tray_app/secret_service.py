@@ -4,15 +4,14 @@ Importing keyring and checking its SecretService backend cost ~60 ms of a cold
 `roletray assume`, for one read. This does what that backend's get_password does
 (secretstorage: the default collection, unlocked, searched by the attributes
 keyring writes: service and username) and nothing else. It is used only where
-keyring would pick that backend itself (``keystore.native_backend``'s conditions,
-on Linux); every write and delete, and every read it cannot make, goes through
-keyring as before, so errors read the same.
+keyring would pick that backend itself (``keystore.reads_secret_service_directly``);
+every write and delete, and every read it cannot make, goes through keyring as
+before, so errors read the same.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
@@ -23,15 +22,6 @@ class Unavailable:
 
 
 UNAVAILABLE = Unavailable()
-
-
-def applies(platform: str = sys.platform, environ: Mapping[str, str] = os.environ) -> bool:
-    """True where keyring's discovery would pick its SecretService backend anyway."""
-    if not platform.startswith("linux") or environ.get("PYTHON_KEYRING_BACKEND"):
-        return False
-    if "KDE" in environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
-        return False
-    return not (keyring_config_root(environ) / "keyringrc.cfg").exists()
 
 
 def keyring_config_root(environ: Mapping[str, str] = os.environ) -> Path:
