@@ -342,7 +342,7 @@ def _splice_indexed(
     if profile not in index.managed:
         new = index.appended(profile, _append(text.body, block, text.newline), block)
     elif (span := index.span(profile)) is not None:
-        new = index.replaced(profile, span[0], span[1], block)
+        new = index.replaced(profile, *span, block)
     else:
         return None
     _INDEXES.put(new)

@@ -41,10 +41,10 @@ class Index:
     sections: frozenset[str]
     managed: dict[str, tuple[int, int]]  # profile → [start, end) of its whole section
 
-    def span(self, profile: str) -> tuple[int, int, int] | None:
-        """Start, end of the part a rewrite replaces, end of the section (the comments and
-        blank lines at its end stay: they usually introduce the next section). None when
-        a line in it is not a plain ``key = value``, comment or blank line."""
+    def span(self, profile: str) -> tuple[int, int] | None:
+        """Start and end of the part a rewrite replaces: the section without the comments
+        and blank lines at its end (they usually introduce the next section, and stay).
+        None when a line in it is not a plain ``key = value``, comment or blank line."""
         start, end = self.managed[profile]
         lines = _LINES.findall(self.body, start, end)
         if not all(_PLAIN_LINE.match(line) for line in lines[1:]):
@@ -54,7 +54,7 @@ class Index:
             if line.strip() and not line.startswith(("#", ";")):
                 break
             cut -= len(line)
-        return start, cut, end
+        return start, cut
 
     def replaced(self, profile: str, start: int, cut: int, section: str) -> Index:
         """The index of the text with [start, cut) of ``profile`` replaced by ``section``."""

@@ -200,7 +200,7 @@ class QuerySts:
                 context=self._tls_context(),
             )  # fmt: skip
         else:
-            connection = _ReadTimeoutHTTP(
+            connection = _ReadTimeout(
                 parts.hostname, parts.port, timeout=self.limits.connect_timeout
             )
         connection.read_timeout = self.limits.read_timeout  # type: ignore[attr-defined]
@@ -232,7 +232,7 @@ class QuerySts:
             return self._other
 
 
-class _ReadTimeoutHTTP(http.client.HTTPConnection):
+class _ReadTimeout(http.client.HTTPConnection):
     """Connect within the connect timeout, then wait for answers up to the read timeout."""
 
     read_timeout: float
@@ -242,12 +242,8 @@ class _ReadTimeoutHTTP(http.client.HTTPConnection):
         self.sock.settimeout(self.read_timeout)
 
 
-class _ReadTimeoutHTTPS(http.client.HTTPSConnection):
-    read_timeout: float
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock.settimeout(self.read_timeout)
+class _ReadTimeoutHTTPS(_ReadTimeout, http.client.HTTPSConnection):
+    pass
 
 
 def _ca_bundle() -> str | None:

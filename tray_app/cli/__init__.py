@@ -25,14 +25,13 @@ log = logging.getLogger("tray_app")
 # The module that adds each verb's parser, in the order of `roletray --help`. A command
 # loads and builds only its own module's parsers (all of them cost ~10 ms of every cold
 # command); no verb, --help, or anything unexpected builds them all.
-MODULES = ("keys", "roles", "sessions", "process", "console", "mfa", "settings", "doctor",
-           "autostart", "completion")  # fmt: skip
 VERBS = {
     "keys": "keys", "roles": "roles", "assume": "sessions", "status": "sessions",
     "clear": "sessions", "credential-process": "process", "console": "console", "mfa": "mfa",
     "settings": "settings", "doctor": "doctor", "iam-setup": "doctor",
     "autostart": "autostart", "completion": "completion", "_complete": "completion",
 }  # fmt: skip
+MODULES = tuple(dict.fromkeys(VERBS.values()))
 _GLOBAL_FLAGS = {"-v", "--verbose", "--no-tray"}
 
 
