@@ -243,3 +243,49 @@ def test_a_clear_during_a_read_is_not_undone_by_it() -> None:
     reader.join(10)
     assert cache.memory == {} and "role-session:cp" not in keystore.secrets
     assert cache.get("cp", str, trust_for=300) is None, "the clear stands"
+
+
+class SlowWrites(MemoryKeystore):
+    """With ``hold`` set, the next set() or delete() waits at ``gate`` before it writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold, self.writing, self.gate = False, threading.Event(), threading.Event()
+
+    def _wait(self) -> None:
+        if self.hold:
+            self.hold = False
+            self.writing.set()
+            assert self.gate.wait(10)
+
+    def set(self, name: str, secret: str) -> None:
+        self._wait()
+        super().set(name, secret)
+
+    def delete(self, name: str) -> None:
+        self._wait()
+        super().delete(name)
+
+
+@pytest.mark.parametrize("write", ["clear", "put"])
+def test_a_read_made_while_the_keyring_is_written_does_not_outlive_the_write(
+    write: str,
+) -> None:
+    """A read that starts after a clear (or put) began, and ends before the keyring has
+    it, sees the old item: that must not be what the tray shows for the next 5 minutes
+    (the tray's menu kept a cleared credential_process session this way)."""
+    keystore = SlowWrites()
+    cache: KeyringCache[str] = KeyringCache(keystore, "role-session:", "session")
+    keystore.secrets["role-session:cp"] = "old"
+    keystore.hold = True
+    action = (lambda: cache.clear("cp")) if write == "clear" else (
+        lambda: cache.put("cp", "new", "new"))  # fmt: skip
+    writer = threading.Thread(target=action)
+    writer.start()
+    assert keystore.writing.wait(10)
+    assert cache.get("cp", str, trust_for=300) == "old", "the keyring still holds it"
+    keystore.gate.set()
+    writer.join(10)
+    expected = None if write == "clear" else "new"
+    assert keystore.secrets.get("role-session:cp") == expected
+    assert cache.get("cp", str, trust_for=300) == expected, "the write stands"

@@ -73,8 +73,8 @@ class KeyringCache(Generic[T]):
         try:
             self.keystore.set(self.prefix + name, text)
             with self._lock:
+                self._settled(name, value)
                 self._memory_only.discard(name)
-                self._confirmed[name] = time.monotonic()
         except KeystoreError as exc:
             with self._lock:
                 self._memory_only.add(name)
@@ -88,7 +88,20 @@ class KeyringCache(Generic[T]):
             had = self.memory.pop(name, None) is not None
         had = self.keystore.find(self.prefix + name) is not None or had
         self.keystore.delete(self.prefix + name)
+        with self._lock:
+            self._settled(name, None)
         return had
 
     def _changed(self, name: str) -> None:
         self._changes[name] = self._changes.get(name, 0) + 1
+
+    def _settled(self, name: str, value: T | None) -> None:
+        """After a keyring write: a read that began while it ran may have seen the old
+        item and kept it already; the written value replaces it, and a read still in
+        flight will not keep what it saw."""
+        self._changed(name)
+        if value is None:
+            self.memory.pop(name, None)
+        else:
+            self.memory[name] = value
+        self._confirmed[name] = time.monotonic()

@@ -410,6 +410,11 @@ def tray(world: World) -> None:
             ui.choose("bench")
         row(f"tray idle after {CLICKS} clicks", idle(proc.pid))
         row(f"tray idle, the {IDLE} s after that", idle(proc.pid))
+        for role in ("bench", "bench-cp"):  # no session left: no countdown, nothing due
+            ui.choose("Role actions", role, "Clear credentials")
+        wait_for(lambda: all("not assumed" in label for label in ui.menu_labels()[:2]),
+                 "both roles cleared")  # fmt: skip
+        row("tray idle with no session (nothing due)", idle(proc.pid))
     finally:
         stop_process(proc)
 
