@@ -183,3 +183,19 @@ def test_a_direct_read_without_a_secret_service_leaves_the_sentence_to_keyring(
 ) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={home.root}/no-bus-here")
     assert isinstance(secret_service.read("roletray", "x"), secret_service.Unavailable)
+
+
+def test_a_direct_read_of_a_locked_keyring_leaves_the_unlock_to_keyring(
+    keystore: OsKeystore, home: Home
+) -> None:
+    """Locked: keyring does the read (its unlock prompt, its sentence), not the direct one."""
+    assert home.keyring is not None
+    keystore.set("locked-read", "wJalrXUtnFEMI/K7MDENG+locked")
+    home.keyring.start_daemon(unlock=False)
+    try:
+        found = secret_service.read("roletray", "locked-read")
+        assert isinstance(found, secret_service.Unavailable)
+    finally:
+        home.keyring.start_daemon(unlock=True)
+    assert secret_service.read("roletray", "locked-read") == "wJalrXUtnFEMI/K7MDENG+locked"
+    keystore.delete("locked-read")

@@ -94,17 +94,15 @@ def tray_engine(
 
 def run_tray(engine: Engine, instance: str = "tray") -> int:
     """Run the tray until it quits; 0 also when another instance already runs."""
-    from filelock import FileLock, Timeout
-
+    from tray_app import file_lock
     from tray_app.tray import load_pystray, runtime_dir
 
-    lock = FileLock(runtime_dir() / f"{instance}.lock")
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
+        lock = file_lock.acquire(runtime_dir() / f"{instance}.lock", timeout=0)
+    except file_lock.LockTimeout:
         print(f"roletray: the {instance} is already running.")
         return 0
-    try:
+    with lock:
         ui = build_tray(engine, load_pystray())
         # The demo (its own files, its own lock) serves nobody: the CLI asks the real tray.
         broker = start_broker(ui.controller) if instance == "tray" else None
@@ -114,8 +112,6 @@ def run_tray(engine: Engine, instance: str = "tray") -> int:
             if broker is not None:
                 broker.stop()
         return 0
-    finally:
-        lock.release()
 
 
 def start_broker(controller: Any) -> Any:

@@ -22,7 +22,7 @@ from tray_app.errors import ConfigError
 from tray_app.paths import APP_NAME as APP_NAME
 from tray_app.paths import config_path as default_config_path
 
-if TYPE_CHECKING:  # tomlkit and filelock load only when the config is changed
+if TYPE_CHECKING:  # tomlkit loads only when the config is changed
     import tomlkit
 
 DEFAULT_REGION = "us-east-1"
@@ -459,17 +459,17 @@ class ConfigStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        from filelock import FileLock, Timeout
+        from tray_app import file_lock
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.path.parent / f".{self.path.name}.lock", timeout=10)
         try:
-            with lock:
-                yield
-        except Timeout:
+            lock = file_lock.acquire(self.path.parent / f".{self.path.name}.lock", timeout=10)
+        except file_lock.LockTimeout:
             raise ConfigError(
                 f"{self.path} is being changed by another roletray process — try again."
             ) from None
+        with lock:
+            yield
 
     def _change(self, edit: Callable[[tomlkit.TOMLDocument], object]) -> Config:
         import tomlkit

@@ -28,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tray_app import file_lock
 from tray_app.atomicfile import (
     FileChanged,
     atomic_write,
@@ -121,11 +122,9 @@ class LockedIniFile:
         _refuse_unwritable(self.path, target, force)
         if not target.parent.exists():
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
-        from filelock import FileLock, Timeout  # only writers need it
-
-        lock = FileLock(target.parent / f".{target.name}.roletray-lock", timeout=self.lock_timeout)
+        lock = target.parent / f".{target.name}.roletray-lock"
         try:
-            with lock:
+            with file_lock.acquire(lock, self.lock_timeout):
                 remove_stale_temps(target)
                 ours = target.parent / f".{target.name}.roletray-stamp"
                 for _ in range(EDIT_ATTEMPTS):
@@ -141,11 +140,12 @@ class LockedIniFile:
                         continue
                     ours.write_text(repr(written))
                     return True
-        except Timeout:
+        except file_lock.LockTimeout:
+            # Never "remove the lock file": only a running process holds it (see file_lock).
             raise CredentialsFileError(
                 f"{self.path} is locked by another roletray process for over "
-                f"{self.lock_timeout:.0f} s — wait for it to finish, or remove {lock.lock_file} "
-                "if no roletray is running."
+                f"{self.lock_timeout:.0f} s — wait for it to finish, or quit the roletray "
+                "command or tray that hangs."
             ) from None
         raise _still_changing(self.path)
 

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tray_app import __version__
 from tray_app.cli.common import Handler
@@ -95,7 +96,7 @@ def _verb_module(argv: Sequence[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with ``only`` the verbs of that module (see VERBS)."""
     names = MODULES if only is None else (only,) if only else ()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="roletray",
         description="Assume AWS IAM roles into named profiles; long-lived keys stay in the "
         "OS keyring. With no command, starts the tray.",
@@ -120,6 +121,35 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=run_demo)
     return parser
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own, told the width: finding it itself imports shutil, which loads bz2
+    and lzma (~2 ms of every run: argparse makes a formatter for each option added)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_width() - 2)
+
+
+class _Parser(argparse.ArgumentParser):
+    """With _Formatter; its subparsers are _Parsers too (argparse makes them its type)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(formatter_class=_Formatter, **kwargs)
+
+
+def _terminal_width() -> int:
+    """What shutil.get_terminal_size() says: $COLUMNS, else stdout's terminal, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def run_tray(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ zenity or kdialog on Linux, else Tk, which is also Windows').
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 
@@ -44,6 +43,8 @@ def driver_name(settings: Settings, shell: str, platform: str = sys.platform) ->
         return "osascript"
     if platform == "win32":
         return "tk"
+    import shutil  # here: it loads bz2 and lzma, and only the tray on Linux needs it
+
     return next((tool for tool in ("zenity", "kdialog") if shutil.which(tool)), "tk")
 
 
