@@ -47,6 +47,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 CLICKS = int(os.environ.get("BENCH_CLICKS", "50"))
 IDLE = int(os.environ.get("BENCH_IDLE", "60"))
 WAKE_WINDOW = 0.05
+SETTLE = 20  # seconds for threads the clears woke (GLib idles out its pool threads) to end
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ROWS: list[tuple[str, str, str]] = []  # what, roletray, compared with
@@ -414,6 +415,7 @@ def tray(world: World) -> None:
             ui.choose("Role actions", role, "Clear credentials")
         wait_for(lambda: all("not assumed" in label for label in ui.menu_labels()[:2]),
                  "both roles cleared")  # fmt: skip
+        time.sleep(SETTLE)  # the steady state: what the clears started has ended
         row("tray idle with no session (nothing due)", idle(proc.pid))
     finally:
         stop_process(proc)
