@@ -30,6 +30,7 @@ from tray_app.engine import Engine
 from tray_app.errors import CredentialsFileError
 from tray_app.process_profile import ProcessProfiles, command_line
 from tray_app.process_sessions import PREFIX, TRAY_TRUST, ProcessSessions
+from tray_app.session_notes import Noted, SessionNotes
 from tray_app.tray.controller import Controller
 from tray_app.tray.service import Service
 
@@ -299,7 +300,7 @@ def test_concurrent_callers_cause_one_assume(engine: tuple[Engine, FakeSts]) -> 
 
 
 def test_the_tray_trusts_its_copy_of_a_session_for_a_few_seconds(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     class Counting(MemoryKeystore):
         reads = 0
@@ -309,13 +310,17 @@ def test_the_tray_trusts_its_copy_of_a_session_for_a_few_seconds(
             return super().find(name)
 
     keystore = Counting()
-    sessions = ProcessSessions(keystore)
+    notes = SessionNotes(tmp_path / "notes.json")
+    sessions = ProcessSessions(keystore, notes)
     sessions.items.trust_for = TRAY_TRUST
     creds = TemporaryCredentials("ASIAX", "s", "t", NOW, "arn:aws:sts::1:assumed-role/A/b")
     sessions.put("prod", ARN, creds)
     assert sessions.get("prod", ARN) == creds and keystore.reads == 0, "no keyring round trip"
     assert sessions.get("prod", ARN + "-changed") is None, "never for another ARN"
-    keystore.delete(PREFIX + "prod")  # `roletray --no-tray clear prod` in another process
+    assert notes.read() == {"prod": Noted(ARN, NOW, creds.principal_arn)}
+    assert "ASIAX" not in notes.path.read_text(), "no key id, no secret in the notes"
+    keystore.delete(PREFIX + "prod")  # removed in a keyring manager
     later = time.monotonic() + TRAY_TRUST + 1
     monkeypatch.setattr("tray_app.keyring_cache.time.monotonic", lambda: later)
     assert sessions.get("prod", ARN) is None and keystore.reads == 1, "asked again, and gone"
+    assert notes.read() == {}, "the read set the notes right"

@@ -23,6 +23,7 @@ from tests.harness.fault_proxy import FaultProxy
 from tests.harness.tray import Tray
 from tests.test_cli_real import EXTERNAL_ID, add_keys, add_role
 from tests.test_mfa_real import CODE, _type_into, serial
+from tray_app.session_notes import SessionNotes
 
 pytestmark = pytest.mark.real
 AWS_CONFIG = """\
@@ -110,10 +111,16 @@ def test_alone_the_aws_cli_and_boto3_get_the_role_through_credential_process(
         p for p in home.root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()
     ]
 
-    status = json.loads(home.roletray("status", "--json").stdout)
+    assert home.keyring is not None
+    home.keyring.stop_daemon()  # status shows the session's note: it needs no keyring
+    try:
+        status = json.loads(home.roletray("status", "--json").stdout)
+    finally:
+        home.keyring.start_daemon()
     assert [(s["role"], s["state"]) for s in status] == [("app", "active")]
     removed = home.roletray("roles", "remove", "app")
     assert removed.returncode == 0, removed.stderr
+    assert "app" not in SessionNotes.beside(home.config).read(), "its note went with it"
     assert aws_config(home).read_text() == AWS_CONFIG, "roles remove takes its lines out"
 
 

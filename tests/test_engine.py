@@ -181,12 +181,12 @@ class CountingKeystore(MemoryKeystore):
         return super().get(name)
 
 
-def test_the_tray_reads_a_secret_once_and_its_status_trusts_what_it_knows(
+def test_the_tray_reads_a_secret_once_and_status_reads_no_keyring(
     tmp_path: Path,
 ) -> None:
     """The tray's idle ticks must not ask the keyring (each read wakes the process):
-    status trusts its copy of a kept session, an absence included; a click signs with
-    the secret read once."""
+    status reads a credential_process session's note, not the keyring; a click signs
+    with the secret read once."""
     keystore, sts = CountingKeystore(), FakeSts()
     engine = Engine(
         store=ConfigStore(tmp_path / "config.toml"), keystore=keystore,
@@ -197,15 +197,17 @@ def test_the_tray_reads_a_secret_once_and_its_status_trusts_what_it_knows(
     engine.add_keys("work", "AKIAIOSFODNN7EXAMPLE", "long-lived-secret")
     engine.add_role(Role(name="cp", role_arn=ARN, keys="work", credential_process=True))
     engine.add_role(Role(name="file", role_arn=ARN, keys="work"))
-    engine.status_trust, engine.key_memory = 300.0, KeyMemory()
+    engine.key_memory = KeyMemory()
     keystore.finds.clear()
     assert [s.state for s in engine.status() + engine.status()] == [State.NEVER] * 4
-    assert keystore.finds == ["role-session:cp"], "asked once; the absence is remembered"
+    assert keystore.finds == [], "status asks no keyring"
     for name in ("cp", "file", "file"):
         engine.assume(name)
     assert keystore.finds.count("work") == 1, "the secret is read once"
-    assert [s.state for s in engine.status()] == [State.ACTIVE] * 2
-    assert keystore.finds.count("role-session:cp") == 1, "what it wrote, it knows"
+    statuses = engine.status()
+    assert [s.state for s in statuses] == [State.ACTIVE] * 2
+    assert statuses[0].expiration == NOW + timedelta(hours=1), "the cp session's, noted"
+    assert "role-session:cp" not in keystore.finds
     assert [key.secret_access_key for key, _ in sts.calls] == ["long-lived-secret"] * 3
 
 

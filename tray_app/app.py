@@ -76,18 +76,26 @@ def process_engine(config: Path | None) -> Engine:
     return build_engine(ConfigStore(config), CredentialsFile(), OsKeystore(), shell, tell=_tell)
 
 
+# Seconds the tray's menu trusts its copy of a key set's MFA session (in the keyring)
+# before asking again: the clock ticks at least once a minute, and a keyring read on
+# each tick would be the idle tray's only work (a D-Bus connection and a thread, waking
+# the whole process). The tray makes these sessions itself; only one made by a
+# `--no-tray` run elsewhere shows up this much later.
+MFA_STATUS_TRUST = 300.0
+
+
 def tray_engine(
     config: Path | None, credentials: CredentialsFile | None = None, sts_endpoint: str | None = None
 ) -> Engine:
     """The engine as the tray runs it (the bench builds the same one)."""
-    from tray_app.process_sessions import TRAY_STATUS_TRUST, TRAY_TRUST
+    from tray_app.process_sessions import TRAY_TRUST
     from tray_app.sources.keyring_key import KeyMemory
 
     engine = build_engine(
         ConfigStore(config), credentials or CredentialsFile(), OsKeystore(), "tray", sts_endpoint
     )
     engine.process_sessions.items.trust_for = TRAY_TRUST
-    engine.status_trust = TRAY_STATUS_TRUST
+    engine.status_trust = MFA_STATUS_TRUST
     engine.key_memory = KeyMemory()  # a click reads no keyring (see KeyMemory)
     return engine
 

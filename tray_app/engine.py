@@ -38,7 +38,8 @@ from tray_app.keystore import Keystore
 from tray_app.mfa import KeyedLocks, MfaCodes, refuse_code_without_mfa
 from tray_app.process_profile import ProcessProfiles, command_line
 from tray_app.process_sessions import ProcessSessions
-from tray_app.sessions import RoleStatus, role_status, statuses
+from tray_app.session_notes import SessionNotes
+from tray_app.sessions import RoleStatus, held_sessions, role_status, statuses
 from tray_app.sources import Source
 from tray_app.sources.keyring_key import KeyMemory, KeyringKey
 from tray_app.sources.mfa_session import MfaSession, SessionCache
@@ -81,12 +82,12 @@ class Engine:
         self.clock = clock
         self.mfa = mfa or MfaCodes()
         self.mfa_sessions = SessionCache(keystore)
-        self.process_sessions = ProcessSessions(keystore)
+        self.process_sessions = ProcessSessions(keystore, SessionNotes.beside(store.path))
         self.aws_config = aws_config or ProcessProfiles()
         self.process_command = process_command  # role → the credential_process line
         self._delivering = KeyedLocks()  # one AssumeRole per role, however many SDKs ask
         self.key_memory: KeyMemory | None = None  # the tray keeps secrets it read (see there)
-        self.status_trust: float | None = None  # status's trust in kept sessions (see tray)
+        self.status_trust: float | None = None  # MFA status's trust in kept sessions (tray)
         self._config: Config | None = None
         self._config_stamp: tuple[int, int, int] | None = None
         self._closed = False
@@ -435,19 +436,8 @@ class Engine:
 
     def status(self) -> list[RoleStatus]:
         config = self.config
-        return statuses(config, self._held(config, config.roles.values()), self.clock())
-
-    def _held(self, config: Config, roles: Iterable[Role]) -> dict[str, ManagedProfile]:
-        """What the credentials file holds, with the keyring's sessions of these roles when
-        they are credential_process ones (their profile is not in the file)."""
-        held = dict(self.credentials.managed_profiles())
-        for role in roles:
-            if role.credential_process:
-                creds = self.process_sessions.get(role.name, role.role_arn, self.status_trust)
-                held.pop(role.target_profile, None)
-                if creds is not None:
-                    held[role.target_profile] = _held_session(role, creds)
-        return held
+        held = held_sessions(config, self.credentials, self.process_sessions.notes)
+        return statuses(config, held, self.clock())
 
     def clear(self, name: str) -> bool:
         """Remove a role's temporary credentials; False when there were none."""

@@ -15,37 +15,44 @@ from datetime import datetime
 from tray_app.credentials_file import TemporaryCredentials
 from tray_app.keyring_cache import KeyringCache
 from tray_app.keystore import Keystore
+from tray_app.session_notes import Noted, SessionNotes
 
 PREFIX = "role-session:"  # ':' is in no role name, so no item collides
 
 
 class ProcessSessions:
-    def __init__(self, keystore: Keystore) -> None:
+    def __init__(self, keystore: Keystore, notes: SessionNotes) -> None:
         # Each role's session with the ARN it was made for.
         self.items: KeyringCache[tuple[str, TemporaryCredentials]] = KeyringCache(
             keystore, PREFIX, "session"
         )
+        self.notes = notes  # what status shows of them, without the secret
+        self._noted: dict[str, Noted | None] = {}  # what this process last noted, by role
 
-    def get(
-        self, role: str, role_arn: str, trust_for: float | None = None
-    ) -> TemporaryCredentials | None:
+    def get(self, role: str, role_arn: str) -> TemporaryCredentials | None:
         """The role's last session, if it was made for this ARN (else the role changed)."""
-        held = self.items.get(role, _loads, trust_for)
+        held = self.items.get(role, _loads)
+        self._note(role, held)
         return held[1] if held and held[0] == role_arn else None
 
     def put(self, role: str, role_arn: str, creds: TemporaryCredentials) -> None:
         self.items.put(role, (role_arn, creds), _dumps(role_arn, creds))
+        self._note(role, (role_arn, creds))
 
     def clear(self, role: str) -> bool:
-        return self.items.clear(role)
+        had = self.items.clear(role)
+        self._note(role, None)
+        return had
+
+    def _note(self, role: str, held: tuple[str, TemporaryCredentials] | None) -> None:
+        """Keep the notes to what the keyring holds (a read may find them stale)."""
+        note = Noted(held[0], held[1].expiration, held[1].principal_arn) if held else None
+        if role not in self._noted or self._noted[role] != note:
+            self.notes.write(role, note)
+            self._noted[role] = note
 
 
 TRAY_TRUST = 5.0  # seconds the tray serves its copy before asking the keyring again
-# For showing a session in the tray's menu, not handing it out: the tray's clock ticks at
-# least once a minute, and a keyring read on each tick would be its only idle work (a
-# D-Bus connection and a thread, waking the whole process). The tray makes or hands out
-# these sessions itself; only a `--no-tray` run elsewhere shows up this much later.
-TRAY_STATUS_TRUST = 300.0
 
 
 def _dumps(role_arn: str, creds: TemporaryCredentials) -> str:

@@ -1,7 +1,8 @@
-"""What state each role's session is in, derived from the credentials file and a clock.
+"""What state each role's session is in, derived from the credentials file (and, for
+credential_process roles, the notes of their keyring sessions) and a clock.
 
-Nothing here is cached: the file is the truth, so status is right after a
-restart, after another roletray process wrote, or after the user edited it.
+Nothing here is cached: the files are the truth, so status is right after a
+restart, after another roletray process wrote, or after the user edited them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # `status` through the tray needs neither: they load only when used
+if TYPE_CHECKING:  # `status` through the tray needs none: they load only when used
     from tray_app.config import Config, Role
-    from tray_app.credentials_file import ManagedProfile
+    from tray_app.credentials_file import CredentialsFile, ManagedProfile
+    from tray_app.session_notes import SessionNotes
 
 
 def format_expiry(moment: datetime) -> str:
@@ -82,6 +84,26 @@ def statuses(
     config: Config, managed: Mapping[str, ManagedProfile], now: datetime
 ) -> list[RoleStatus]:
     return [role_status(role, managed, now) for role in config.roles.values()]
+
+
+def held_sessions(
+    config: Config, credentials: CredentialsFile, notes: SessionNotes
+) -> dict[str, ManagedProfile]:
+    """Each profile's session: the credentials file's managed sections, and for a
+    credential_process role (never in that file) the note of its keyring session."""
+    from tray_app.credentials_file import ManagedProfile
+
+    held = credentials.managed_profiles()
+    process_roles = [role for role in config.roles.values() if role.credential_process]
+    noted = notes.read() if process_roles else {}
+    for role in process_roles:
+        held.pop(role.target_profile, None)
+        note = noted.get(role.name)
+        if note is not None and note.role_arn == role.role_arn:  # else the role changed
+            held[role.target_profile] = ManagedProfile(
+                role.target_profile, role.name, note.expiration, note.principal_arn
+            )
+    return held
 
 
 def format_left(left: timedelta | None) -> str:

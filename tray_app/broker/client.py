@@ -6,12 +6,10 @@ import contextlib
 import json
 import logging
 import os
-import socket
 import sys
 from typing import Any
 
 from tray_app.broker import MAX_LINE, BrokerError, OtherFiles, check_private, socket_path
-from tray_app.broker.peer import peer_uid
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 2.0
@@ -50,6 +48,10 @@ def _connect(platform: str) -> Any | None:
     except OSError:  # a runtime dir we may not enter holds no tray of ours
         return None
     check_private(path.parent)
+    import socket  # here: with no tray running, a command never needs it (~3 ms)
+
+    from tray_app.broker.peer import peer_uid
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(CONNECT_TIMEOUT)
     try:

@@ -15,6 +15,7 @@ from tray_app.errors import ConfigError, RoleTrayError
 if TYPE_CHECKING:
     from tray_app.config import Config
     from tray_app.engine import Engine
+    from tray_app.sessions import RoleStatus
 
 
 def add_parsers(verbs: Verbs) -> None:
@@ -126,7 +127,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             config.role(name)
     rows = ask_tray(args, "status")  # the tray's answer needs no config loaded here
     if rows is None:
-        statuses = engine_for(args).status()
+        statuses = _status_alone(args)
     else:
         now = datetime.now(UTC)
         statuses = [from_json(row, now) for row in rows]
@@ -136,6 +137,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not wanted or s.role in wanted
     ]
     return emit(args, shown, ("role", "profile", "state", "expiration", "left"))
+
+
+def _status_alone(args: argparse.Namespace) -> list[RoleStatus]:
+    """What Engine.status says, without loading the engine (its STS and keyring modules)."""
+    from tray_app.config import ConfigStore
+    from tray_app.credentials_file import CredentialsFile
+    from tray_app.session_notes import SessionNotes
+    from tray_app.sessions import held_sessions, statuses
+
+    store = ConfigStore(args.config)
+    config = store.load()
+    held = held_sessions(config, CredentialsFile(), SessionNotes.beside(store.path))
+    return statuses(config, held, datetime.now(UTC))
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
