@@ -12,7 +12,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,6 +72,8 @@ def atomic_write(
 
 def _temp_beside(path: Path) -> tuple[int, str]:
     """A new 0600 temp file in ``path``'s folder, named so remove_stale_temps finds it."""
+    import tempfile  # writers only: it loads shutil, bz2, lzma and random
+
     return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
 
 

@@ -4,6 +4,9 @@ needs to know (the CLI asking the tray, completion), not to read or write."""
 from __future__ import annotations
 
 import os
+import posixpath
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 APP_NAME = "roletray"
@@ -14,9 +17,26 @@ def config_path() -> Path:
     configured = os.environ.get("ROLETRAY_CONFIG")
     if configured:
         return Path(os.path.expanduser(configured))
-    import platformdirs  # only here: it is the one reason to import it
+    return user_config_dir() / "config.toml"
 
-    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+def user_config_dir(platform: str = sys.platform, environ: Mapping[str, str] = os.environ) -> Path:
+    """platformdirs' user config dir for roletray.
+
+    On Linux, where its answer is plain, it is taken here: importing platformdirs
+    costs ~5 ms of every command (7% of a `status`). That is $XDG_CONFIG_HOME when
+    absolute, else $HOME/.config when HOME is absolute (a test holds this to
+    platformdirs' own answer); anything else is platformdirs' to decide.
+    """
+    if platform.startswith("linux"):
+        xdg, home = environ.get("XDG_CONFIG_HOME", ""), environ.get("HOME", "")
+        if posixpath.isabs(xdg):
+            return Path(xdg) / APP_NAME
+        if posixpath.isabs(home):
+            return Path(home) / ".config" / APP_NAME
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME, appauthor=False)
 
 
 def credentials_path() -> Path:

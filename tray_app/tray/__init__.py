@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,11 @@ def runtime_dir() -> Path:
 def runtime_path() -> Path:
     """Where the tray's lock and broker socket live (not made here)."""
     base = os.environ.get("XDG_RUNTIME_DIR")
-    return Path(base) / "roletray" if base else Path(tempfile.gettempdir()) / _private_name()
+    if base:
+        return Path(base) / "roletray"
+    import tempfile  # here: it loads shutil, bz2, lzma and random (~3 ms of every command)
+
+    return Path(tempfile.gettempdir()) / _private_name()
 
 
 def _private_name() -> str:
