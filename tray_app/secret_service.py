@@ -33,6 +33,7 @@ class Unavailable:
 UNAVAILABLE = Unavailable()
 
 BUS_NAME = "org.freedesktop.secrets"
+SERVICE_PATH = "/org/freedesktop/secrets"
 SECRET = "org.freedesktop.Secret."
 ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7"
 # RFC 2409's 1024-bit MODP group (Oakley group 2), generator 2: the spec's DH group.
@@ -71,13 +72,13 @@ def read(service: str, username: str) -> str | Unavailable | None:
 
 
 def _read(bus: _Bus, attributes: dict[str, str]) -> str | Unavailable | None:
-    session, key = _open_session(bus)
-    (collection,) = bus.call("/org/freedesktop/secrets", "Service", "ReadAlias", "s", "default")
+    (collection,) = bus.call(SERVICE_PATH, "Service", "ReadAlias", "s", "default")
     if collection == "/" or bus.get(collection, "Collection", "Locked"):
         return UNAVAILABLE  # no default collection yet, or locked: keyring creates, unlocks
     (items,) = bus.call(collection, "Collection", "SearchItems", "a{ss}", attributes)
     if not items:
-        return None
+        return None  # no key exchange for an absence (a session not yet kept, say)
+    session, key = _open_session(bus)
     # A locked item answers with an error, and keyring unlocks it.
     ((_, iv, value, _),) = bus.call(items[0], "Item", "GetSecret", "o", session)
     return _decrypt(key, bytes(iv), bytes(value)).decode("utf-8")
@@ -88,7 +89,7 @@ def _open_session(bus: _Bus) -> tuple[str, bytes]:
     private = int.from_bytes(os.urandom(PRIVATE_BYTES), "big")
     public = pow(2, private, PRIME).to_bytes(128, "big")
     (signature, theirs), session = bus.call(
-        "/org/freedesktop/secrets", "Service", "OpenSession", "sv", ALGORITHM, ("ay", public)
+        SERVICE_PATH, "Service", "OpenSession", "sv", ALGORITHM, ("ay", public)
     )
     if signature != "ay":
         raise ValueError("not a DH public key")
@@ -114,16 +115,14 @@ class _Bus:
         self.connection = connection
 
     def call(self, path: str, interface: str, method: str, signature: str, *body: Any) -> Any:
-        from jeepney import DBusAddress, new_method_call
+        from jeepney import new_method_call
 
-        address = DBusAddress(path, BUS_NAME, SECRET + interface)
-        return self._send(new_method_call(address, method, signature, body))
+        return self._send(new_method_call(_address(path, interface), method, signature, body))
 
     def get(self, path: str, interface: str, name: str) -> Any:
-        from jeepney import DBusAddress, Properties
+        from jeepney import Properties
 
-        address = DBusAddress(path, BUS_NAME, SECRET + interface)
-        ((_, value),) = self._send(Properties(address).get(name))
+        ((_, value),) = self._send(Properties(_address(path, interface)).get(name))
         return value
 
     def _send(self, message: Any) -> Any:
@@ -133,3 +132,9 @@ class _Bus:
         if reply.header.message_type == MessageType.error:
             raise DBusErrorResponse(reply)
         return reply.body
+
+
+def _address(path: str, interface: str) -> Any:
+    from jeepney import DBusAddress
+
+    return DBusAddress(path, BUS_NAME, SECRET + interface)
