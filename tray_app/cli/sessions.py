@@ -121,13 +121,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     from tray_app.sessions import format_left, from_json
 
     wanted = set(args.names)
+    config = None
     if wanted:  # an unknown name is this config's error, whoever answers
         config = load_config(args)
         for name in wanted:
             config.role(name)
     rows = ask_tray(args, "status")  # the tray's answer needs no config loaded here
     if rows is None:
-        statuses = _status_alone(args)
+        statuses = _status_alone(args, config)
     else:
         now = datetime.now(UTC)
         statuses = [from_json(row, now) for row in rows]
@@ -139,15 +140,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     return emit(args, shown, ("role", "profile", "state", "expiration", "left"))
 
 
-def _status_alone(args: argparse.Namespace) -> list[RoleStatus]:
-    """What Engine.status says, without loading the engine (its STS and keyring modules)."""
+def _status_alone(args: argparse.Namespace, config: Config | None) -> list[RoleStatus]:
+    """What Engine.status says, without loading the engine (its STS and keyring modules);
+    ``config``: the one already loaded, if any."""
     from tray_app.config import ConfigStore
     from tray_app.credentials_file import CredentialsFile
     from tray_app.session_notes import SessionNotes
     from tray_app.sessions import held_sessions, statuses
 
     store = ConfigStore(args.config)
-    config = store.load()
+    config = config or store.load()
     held = held_sessions(config, CredentialsFile(), SessionNotes.beside(store.path))
     return statuses(config, held, datetime.now(UTC))
 
