@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import random
 import shutil
@@ -346,3 +347,107 @@ def test_the_scrub_check_refuses_an_edit_that_touches_another_profile(tmp_path: 
     _verify_scrub(old, b, "a", tmp_path / "c")  # only [a] went
     with pytest.raises(CredentialsFileError, match="removing the key of \\[a\\]"):
         _verify_scrub(old, "[b]\n", "a", tmp_path / "c")  # [b]'s key went too
+
+
+def test_stale_temps_are_found_by_name_even_with_glob_characters(tmp_path: Path) -> None:
+    path = tmp_path / "creds[1]"
+    path.write_text("[default]\nregion = us-east-1\n")
+    file = CredentialsFile(path)
+    stale = tmp_path / ".creds[1].abc123.roletray-tmp"
+    stale.write_text("[app]\naws_session_token = left by a killed writer\n")
+    kept = [tmp_path / ".creds[1].roletray-tmp", tmp_path / ".credsX.abc.roletray-tmp"]
+    for other in kept:
+        other.write_text("not ours to remove\n")
+    file.write_profile("app", "app", CREDS)
+    assert not stale.exists()
+    assert all(other.exists() for other in kept)
+
+
+def test_the_stamp_is_rewritten_in_place_and_never_through_a_link(tmp_path: Path) -> None:
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    stamp = file.path.parent / ".credentials.roletray-stamp"
+    stamp.write_text("(1, 2, 3)" + " " * 200)  # longer than any real stamp
+    file.write_profile("app", "app", CREDS)
+    info = file.path.stat()
+    assert stamp.read_text() == repr((info.st_ino, info.st_size, info.st_mtime_ns))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("untouched\n")
+    stamp.unlink()
+    stamp.symlink_to(elsewhere)
+    file.write_profile("app", "app", CREDS)  # the stamp is best effort: the write lands
+    assert elsewhere.read_text() == "untouched\n"
+    assert "[app]" in file.path.read_text()
+
+
+def test_temp_files_are_0600_new_and_named_for_the_stale_sweep(tmp_path: Path) -> None:
+    from tray_app.atomicfile import TMP_SUFFIX, _temp_beside
+
+    target = tmp_path / "credentials"
+    names = set()
+    for _ in range(20):
+        fd, name = _temp_beside(target)
+        os.close(fd)
+        names.add(name)
+        assert Path(name).name.startswith(".credentials.") and name.endswith(TMP_SUFFIX)
+        assert stat.S_IMODE(os.stat(name).st_mode) == 0o600
+    assert len(names) == 20
+
+
+@pytest.mark.parametrize("bad", ["line\n[default]\naws_access_key_id = AKIAEVIL", "two words"])
+def test_a_session_value_that_is_not_one_plain_token_takes_the_verified_path(
+    tmp_path: Path, bad: str
+) -> None:
+    """A value with a newline could add lines: the splice by index is not trusted with it."""
+    original = b"[default]\nregion = us-east-1\n"
+    file = creds_file(tmp_path, original)
+    file.write_profile("app", "app", CREDS)
+    odd = TemporaryCredentials(CREDS.access_key_id, bad, CREDS.session_token,
+                               CREDS.expiration, CREDS.principal_arn)  # fmt: skip
+    with contextlib.suppress(CredentialsFileError):  # refused: the file must be as before
+        file.write_profile("app", "app", odd)
+    parsed = raw_config_parse(str(file.path))
+    assert parsed["default"] == {"region": "us-east-1"}
+    assert set(parsed) == {"default", "app"}
+
+
+def test_the_quick_check_still_sees_every_change_since_it_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no code at stake a check skips what the file's state proves; a chmod, a
+    foreign edit, a link or a full disk since then are still refused before STS."""
+    import tray_app.credentials_file as module
+
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    file.write_profile("app", "app", CREDS)
+    file.check_writable("app", thorough=False)
+    os.chmod(file.path, 0o400)
+    with pytest.raises(CredentialsFileError, match="read-only"):
+        file.check_writable("app", thorough=False)
+    os.chmod(file.path, 0o600)
+    file.check_writable("app", thorough=False)
+    text = file.path.read_text()
+    file.path.write_text(text.replace("[app]", "[app]\nlocal = mine", 1).replace(
+        "x_roletray_role = app\n", ""))  # fmt: skip
+    with pytest.raises(CredentialsFileError, match="not written by roletray"):
+        file.check_writable("app", thorough=False)
+    file.path.write_text(text)
+    file.check_writable("app", thorough=False)
+    moved = file.path.with_name("real")
+    file.path.rename(moved)
+    file.path.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(CredentialsFileError, match="does not exist"):
+        file.check_writable("app", thorough=False)
+    file.path.unlink()
+    moved.rename(file.path)
+    file.write_profile("app", "app", CREDS)
+    tried = []
+
+    def full(path: Path, size: int) -> None:  # the disk filled meanwhile
+        tried.append(size)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(module, "check_room", full)
+    monkeypatch.setattr(module, "has_room", lambda folder, size: False)
+    with pytest.raises(CredentialsFileError, match="the disk is full"):
+        file.check_writable("app", thorough=False)
+    assert tried, "a tight disk is tried for real"

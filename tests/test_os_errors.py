@@ -22,6 +22,7 @@ import pytest
 from tests.conftest import Home, sha256
 from tests.harness.fault_proxy import FaultProxy
 from tests.test_cli_real import EXTERNAL_ID, ready
+from tray_app.errors import CredentialsFileError
 
 __all__ = ["ready"]  # the fixture: keys and a role added through the CLI
 
@@ -273,3 +274,22 @@ def test_folders_the_user_may_not_write_are_one_sentence_before_sts(
     assert added.returncode == 1
     assert f"Cannot write {config}: permission was denied" in added.stderr
     assert "unexpected" not in added.stderr and config.read_bytes() == before
+
+
+def test_the_quick_check_of_a_warm_click_still_sees_a_disk_that_filled(tiny_disk: Path) -> None:
+    """A click with no code at stake skips what the file's unchanged state proves, but
+    not the free space: a disk that filled since the last write is refused before STS."""
+    from datetime import UTC, datetime
+
+    from tray_app.credentials_file import CredentialsFile, TemporaryCredentials
+
+    file = CredentialsFile(tiny_disk / "credentials")
+    creds = TemporaryCredentials("ASIAQUICKQUICKQUICK0", "s" * 40, "t" * 300,
+                                 datetime(2030, 1, 1, tzinfo=UTC), "arn:aws:sts::1:x")  # fmt: skip
+    file.write_profile("app", "app", creds)
+    file.check_writable("app", thorough=False)
+    fill(tiny_disk)
+    with pytest.raises(CredentialsFileError, match="the disk is full"):
+        file.check_writable("app", thorough=False)
+    (tiny_disk / "filler").unlink()
+    file.check_writable("app", thorough=False)

@@ -70,11 +70,24 @@ def atomic_write(
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def _temp_beside(path: Path) -> tuple[int, str]:
-    """A new 0600 temp file in ``path``'s folder, named so remove_stale_temps finds it."""
-    import tempfile  # writers only: it loads shutil, bz2, lzma and random
+_TEMP_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)  # fmt: skip
 
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new 0600 temp file in ``path``'s folder, named so remove_stale_temps finds it.
+
+    What tempfile.mkstemp does (a random name, O_EXCL, no link followed), without its
+    imports (shutil, bz2, lzma, random) in a cold write or its overhead in a click."""
+    for _ in range(100):
+        name = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}{TMP_SUFFIX}")
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
 def kept_mode(old: os.stat_result | None, mode: int) -> int:
@@ -135,12 +148,65 @@ def check_room(path: Path, size: int) -> None:
             os.unlink(tmp)
 
 
+ROOM_SLACK = 1 << 20  # free space beyond a write that makes a trial write unnecessary
+
+
+def has_room(folder: Path, size: int) -> bool:
+    """True when the file system shows room to spare for ``size`` bytes and a new file,
+    and takes writes. False when it cannot tell or it is tight: then try a real write
+    (``check_room``), which also meets what statvfs does not show (quotas, permissions)."""
+    if not hasattr(os, "statvfs"):  # Windows
+        return False
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    if info.f_flag & os.ST_RDONLY or (info.f_files and not info.f_favail):
+        return False
+    return info.f_bavail * info.f_frsize >= size + ROOM_SLACK
+
+
+Fingerprint = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def fingerprint(path: Path) -> Fingerprint | None:
+    """What a write to ``path`` depends on: the file's and its folder's identity, size,
+    times, mode and owner. A content edit, chmod, chown or chattr of either changes it
+    (ctime). None when there is no plain file there (missing, a link, unreadable)."""
+    try:
+        info = os.lstat(path)
+        folder = os.stat(path.parent)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return _identity(info), _identity(folder)
+
+
+def _identity(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+            info.st_mode, info.st_uid, info.st_gid)  # fmt: skip
+
+
 def remove_stale_temps(path: Path) -> int:
-    """Delete temp files a killed writer left beside ``path``; call under the lock."""
+    """Delete temp files a killed writer left beside ``path``; call under the lock.
+
+    A plain scan of names, not a glob: glob compiles a pattern each time (a tenth of a
+    millisecond of every write) and would read a ``[`` in the file's name as a class."""
+    prefix = f".{path.name}."
+    shortest = len(prefix) + len(TMP_SUFFIX)
     removed = 0
-    for stale in path.parent.glob(f".{path.name}.*{TMP_SUFFIX}"):
+    with os.scandir(path.parent) as entries:
+        stale = [
+            entry.path
+            for entry in entries
+            if entry.name.startswith(prefix)
+            and entry.name.endswith(TMP_SUFFIX)
+            and len(entry.name) > shortest
+        ]
+    for name in stale:
         with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
+            os.unlink(name)
             removed += 1
     return removed
 

@@ -17,6 +17,7 @@ import codecs
 import configparser
 import functools
 import io
+import logging
 import os
 import re
 import stat
@@ -31,8 +32,11 @@ from typing import TYPE_CHECKING, Any
 from tray_app import file_lock
 from tray_app.atomicfile import (
     FileChanged,
+    Fingerprint,
     atomic_write,
     check_room,
+    fingerprint,
+    has_room,
     is_immutable,
     os_errors_as,
     remove_stale_temps,
@@ -47,6 +51,7 @@ if TYPE_CHECKING:  # configupdater loads only to write: reading needs the stdlib
     from configupdater import ConfigUpdater
     from configupdater.section import Section
 
+log = logging.getLogger(__name__)
 MARKER_KEY = "x_roletray_role"
 EXPIRES_KEY = "x_security_token_expires"  # the key saml2aws uses
 PRINCIPAL_KEY = "x_principal_arn"
@@ -103,6 +108,7 @@ class LockedIniFile:
     def __init__(self, path: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
+        self.last_written: tuple[int, int, int] | None = None  # stamp of our latest write
 
     def _edit(
         self, change: Callable[[_Text | None], _Text | None], force: bool | None = False
@@ -118,10 +124,7 @@ class LockedIniFile:
     def _edit_locked(
         self, change: Callable[[_Text | None], _Text | None], force: bool | None
     ) -> bool:
-        target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
-        _refuse_unwritable(self.path, target, force)
-        if not target.parent.exists():
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
+        target = self._writable_target(force)
         lock = target.parent / f".{target.name}.roletray-lock"
         try:
             with file_lock.acquire(lock, self.lock_timeout):
@@ -138,7 +141,8 @@ class LockedIniFile:
                         )
                     except FileChanged:
                         continue
-                    ours.write_text(repr(written))
+                    self.last_written = written
+                    _write_stamp(ours, written)
                     return True
         except file_lock.LockTimeout:
             # Never "remove the lock file": only a running process holds it (see file_lock).
@@ -148,6 +152,15 @@ class LockedIniFile:
                 "command or tray that hangs."
             ) from None
         raise _still_changing(self.path)
+
+    def _writable_target(self, force: bool | None) -> Path:
+        """The file a write replaces (a link's target: the link stays), after refusing one
+        roletray must not or cannot replace; its folder made when missing."""
+        target = Path(os.path.realpath(self.path))  # a symlink stays a symlink
+        _refuse_unwritable(self.path, target, force)
+        if not target.parent.exists():
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # two first writes race
+        return target
 
     def _load(self) -> _Text | None:
         try:
@@ -166,6 +179,9 @@ class CredentialsFile(LockedIniFile):
 
     def __init__(self, path: Path | None = None, lock_timeout: float = LOCK_TIMEOUT) -> None:
         super().__init__(path or default_path(), lock_timeout)
+        # The file as it was when a profile last passed check_writable, or as our write
+        # of that profile left it: while nothing about it changes, neither can the verdict.
+        self._passed: tuple[Fingerprint, str] | None = None
 
     # -- reading -----------------------------------------------------------
     def managed_profiles(self) -> dict[str, ManagedProfile]:
@@ -226,16 +242,34 @@ class CredentialsFile(LockedIniFile):
                 found[name] = (key.strip(), secret.strip())
         return found
 
-    def check_writable(self, profile: str, force: bool = False) -> None:
-        """Fail now, before any STS call, if writing ``profile`` would be refused or fail."""
+    def check_writable(self, profile: str, force: bool = False, thorough: bool = True) -> None:
+        """Fail now, before any STS call, if writing ``profile`` would be refused or fail.
+
+        ``thorough=False`` (no MFA code at stake): when the file and its folder are just
+        as they were when ``profile`` last passed, or as our write of it left them, only
+        the free space is looked at again (statvfs; a trial write when it is tight).
+        """
+        seen = fingerprint(self.path)
+        if not thorough and not force and seen is not None and self._passed == (seen, profile):
+            size = seen[0][2] + ROOM
+            if has_room(self.path.parent, size):
+                return
         text = self._load()
         if text is not None:
             self._splice(text, profile, None, force, role=None)
-        target = Path(os.path.realpath(self.path))
-        with os_errors_as(CredentialsFileError, self.path):
+        with os_errors_as(CredentialsFileError, self.path):  # only ever one sentence
+            target = Path(os.path.realpath(self.path))
             _refuse_unwritable(self.path, target, force)
             if target.parent.exists():  # else the write makes it (~/.aws, 0700)
                 check_room(target, len(text.encode()) + ROOM if text else ROOM)
+        if seen is not None and not force:
+            self._passed = (seen, profile)
+
+    def _writable_target(self, force: bool | None) -> Path:
+        passed = self._passed
+        if not force and passed is not None and fingerprint(self.path) == passed[0]:
+            return Path(os.path.abspath(self.path))  # a plain file, as when it last passed
+        return super()._writable_target(force)
 
     # -- writing -----------------------------------------------------------
     def write_profile(
@@ -248,6 +282,9 @@ class CredentialsFile(LockedIniFile):
     ) -> None:
         section = _render_section(profile, role, creds, region)
         self._edit(lambda text: self._splice(text, profile, section, force, role), force)
+        seen = fingerprint(self.path)
+        if seen is not None and seen[0][1:4] == self.last_written:  # not another's since
+            self._passed = (seen, profile)
 
     def remove_profile(self, profile: str) -> bool:
         """Delete a managed section; False when it was not there. Foreign sections are refused."""
@@ -337,7 +374,7 @@ def _splice_indexed(
     if section is None:
         return text
     block = section.replace("\n", text.newline)
-    if parse_sections(block).get(profile, {}).get(MARKER_KEY) != role:
+    if not _reads_as(block, profile, role):
         return None  # a profile name the parser reads otherwise: the full path refuses it
     if profile not in index.managed:
         new = index.appended(profile, _append(text.body, block, text.newline), block)
@@ -347,6 +384,30 @@ def _splice_indexed(
         return None
     _INDEXES.put(new)
     return _Text(new.body, text.newline)
+
+
+# A session's values: one line of visible ASCII each. Such a line reads as that key
+# whatever its value, so a section's shape (these values blanked) reads as it does.
+_SESSION_VALUE = re.compile(
+    rf"^((?:{ID_KEY}|{SECRET_KEY}|{TOKEN_KEY}|{EXPIRES_KEY}|{PRINCIPAL_KEY}) = )[!-~]+(?=\r?$)",
+    re.MULTILINE,
+)
+
+
+def _reads_as(block: str, profile: str, role: str | None) -> bool:
+    """True when botocore's parser reads ``block`` as one section, ``profile``, marked
+    ``role`` (a value with a line break in it would add more). Parsed once per shape:
+    a parser per click cost a twentieth of a millisecond."""
+    return _shape_reads_as(_SESSION_VALUE.sub(r"\1-", block), profile, role)
+
+
+@functools.lru_cache(maxsize=16)
+def _shape_reads_as(shape: str, profile: str, role: str | None) -> bool:
+    try:
+        sections = parse_sections(shape)
+    except configparser.Error:
+        return False
+    return list(sections) == [profile] and sections[profile].get(MARKER_KEY) == role
 
 
 def _foreign(profile: str, path: Path, removing: bool) -> CredentialsFileError:
@@ -408,10 +469,7 @@ def _settled(target: Path, ours: Path) -> tuple[int, int, int] | None:
     would orphan its write: every other profile gone. So when the file was
     changed a moment ago by someone other than us, wait until it holds still.
     """
-    try:
-        last_ours = ours.read_text()
-    except OSError:
-        last_ours = ""
+    last_ours = _read_stamp(ours)
     current = stamp(target)
     for _ in range(SETTLE_MAX_STEPS):
         if current is None or repr(current) == last_ours:
@@ -424,6 +482,45 @@ def _settled(target: Path, ours: Path) -> tuple[int, int, int] | None:
         time.sleep(SETTLE_STEP)
         current = stamp(target)
     raise _still_changing(target)
+
+
+_STAMP_FLAGS = (
+    os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)  # fmt: skip
+
+
+def _read_stamp(ours: Path) -> str:
+    """The stamp of our last write ("" when there is none)."""
+    try:
+        descriptor = os.open(ours, os.O_RDONLY | (_STAMP_FLAGS & ~os.O_CREAT))
+    except OSError:
+        return ""
+    try:
+        return os.read(descriptor, 256).decode("ascii", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(descriptor)
+
+
+def _write_stamp(ours: Path, written: tuple[int, int, int]) -> None:
+    """Note what we wrote, in place: truncating the file first makes ext4 flush it (its
+    auto_da_alloc), a tenth of a millisecond of every click. Best effort: without the
+    note, the next write only waits the settle time once."""
+    data = repr(written).encode()
+    try:
+        descriptor = os.open(ours, os.O_WRONLY | _STAMP_FLAGS, 0o600)
+    except OSError as exc:
+        log.debug("cannot note the stamp of %s: %s", ours, exc.strerror)
+        return
+    try:
+        os.write(descriptor, data)
+        os.ftruncate(descriptor, len(data))
+    except OSError as exc:
+        log.debug("cannot note the stamp of %s: %s", ours, exc.strerror)
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True)

@@ -286,8 +286,9 @@ class Engine:
         config = self.config
         role = config.role(name)
         refuse_code_without_mfa(role, mfa_code)
-        if not role.credential_process:
-            self.credentials.check_writable(role.target_profile, force)  # before the network
+        if not role.credential_process:  # before the network; thorough when a code is at stake
+            thorough = bool(role.mfa_serial)
+            self.credentials.check_writable(role.target_profile, force, thorough)
         creds = self._fetch(config, role, mfa_code, interactive)
         if self._closed:
             raise RoleTrayError(f"Not writing profile {role.target_profile}: roletray is quitting.")
