@@ -451,3 +451,17 @@ def test_the_quick_check_still_sees_every_change_since_it_passed(
     with pytest.raises(CredentialsFileError, match="the disk is full"):
         file.check_writable("app", thorough=False)
     assert tried, "a tight disk is tried for real"
+
+
+def test_a_foreign_edit_between_two_of_our_writes_is_read_not_overwritten(tmp_path: Path) -> None:
+    """The text of our last write is reused only while the file keeps its stamp."""
+    file = creds_file(tmp_path, b"[default]\nregion = us-east-1\n")
+    file.write_profile("app", "app", CREDS)
+    with file.path.open("a") as handle:  # in place, as `aws configure set` writes
+        handle.write("\n[mine]\nregion = eu-west-1\n")
+    past = time.time_ns() - 10**9  # an edit a second ago: no settle wait
+    os.utime(file.path, ns=(past, past))
+    file.write_profile("app", "app", CREDS)
+    parsed = raw_config_parse(str(file.path))
+    assert parsed["mine"] == {"region": "eu-west-1"}
+    assert parsed["app"]["x_roletray_role"] == "app"

@@ -108,7 +108,9 @@ class LockedIniFile:
     def __init__(self, path: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
-        self.last_written: tuple[int, int, int] | None = None  # stamp of our latest write
+        # Our latest write: its stamp and its text. While the file keeps that stamp (the
+        # test every write makes before its rename), its text need not be read back.
+        self.last_written: tuple[tuple[int, int, int], _Text] | None = None
 
     def _edit(
         self, change: Callable[[_Text | None], _Text | None], force: bool | None = False
@@ -131,8 +133,12 @@ class LockedIniFile:
                 remove_stale_temps(target)
                 ours = target.parent / f".{target.name}.roletray-stamp"
                 for _ in range(EDIT_ATTEMPTS):
-                    before = _settled(target, ours)
-                    new = change(self._load())
+                    last = self.last_written
+                    before = _settled(target, ours, last[0] if last else None)
+                    if last is not None and before == last[0]:
+                        new = change(last[1])  # the file still holds our last write
+                    else:
+                        new = change(self._load())
                     if new is None:
                         return False
                     try:
@@ -141,7 +147,7 @@ class LockedIniFile:
                         )
                     except FileChanged:
                         continue
-                    self.last_written = written
+                    self.last_written = (written, new)
                     _write_stamp(ours, written)
                     return True
         except file_lock.LockTimeout:
@@ -283,7 +289,8 @@ class CredentialsFile(LockedIniFile):
         section = _render_section(profile, role, creds, region)
         self._edit(lambda text: self._splice(text, profile, section, force, role), force)
         seen = fingerprint(self.path)
-        if seen is not None and seen[0][1:4] == self.last_written:  # not another's since
+        last = self.last_written
+        if seen is not None and last is not None and seen[0][1:4] == last[0]:  # still ours
             self._passed = (seen, profile)
 
     def remove_profile(self, profile: str) -> bool:
@@ -461,7 +468,9 @@ def _same(path: Path, before: tuple[int, int, int] | None) -> bool:
     return stamp(path) == before
 
 
-def _settled(target: Path, ours: Path) -> tuple[int, int, int] | None:
+def _settled(
+    target: Path, ours: Path, known: tuple[int, int, int] | None
+) -> tuple[int, int, int] | None:
     """The file's stamp once no foreign writer is mid-write.
 
     `aws configure set` truncates the file and then writes it, in place. Read
@@ -469,8 +478,10 @@ def _settled(target: Path, ours: Path) -> tuple[int, int, int] | None:
     would orphan its write: every other profile gone. So when the file was
     changed a moment ago by someone other than us, wait until it holds still.
     """
-    last_ours = _read_stamp(ours)
     current = stamp(target)
+    if current is not None and current == known:
+        return current  # this process's own last write (the stamp file would say so too)
+    last_ours = _read_stamp(ours)
     for _ in range(SETTLE_MAX_STEPS):
         if current is None or repr(current) == last_ours:
             return current
