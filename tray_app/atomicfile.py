@@ -70,9 +70,10 @@ def atomic_write(
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+# The flags tempfile.mkstemp uses, on POSIX and on Windows.
 _TEMP_FLAGS = (
     os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
 )  # fmt: skip
 
 
