@@ -70,11 +70,13 @@ def atomic_write(
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-# The flags tempfile.mkstemp uses, on POSIX and on Windows.
-_TEMP_FLAGS = (
-    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+# A file of ours opened as tempfile.mkstemp opens one, on POSIX and on Windows: no link
+# at its path followed, not inherited by child processes, bytes as they are.
+OWN_FILE = (
+    getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_NOINHERIT", 0)
 )  # fmt: skip
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | OWN_FILE
 
 
 def _temp_beside(path: Path) -> tuple[int, str]:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from tray_app import file_lock
 from tray_app.atomicfile import (
+    OWN_FILE,
     FileChanged,
     Fingerprint,
     atomic_write,
@@ -495,16 +496,10 @@ def _settled(
     raise _still_changing(target)
 
 
-_STAMP_FLAGS = (
-    os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)  # fmt: skip
-
-
 def _read_stamp(ours: Path) -> str:
     """The stamp of our last write ("" when there is none)."""
     try:
-        descriptor = os.open(ours, os.O_RDONLY | (_STAMP_FLAGS & ~os.O_CREAT))
+        descriptor = os.open(ours, os.O_RDONLY | OWN_FILE)
     except OSError:
         return ""
     try:
@@ -521,7 +516,7 @@ def _write_stamp(ours: Path, written: tuple[int, int, int]) -> None:
     note, the next write only waits the settle time once."""
     data = repr(written).encode()
     try:
-        descriptor = os.open(ours, os.O_WRONLY | _STAMP_FLAGS, 0o600)
+        descriptor = os.open(ours, os.O_WRONLY | os.O_CREAT | OWN_FILE, 0o600)
     except OSError as exc:
         log.debug("cannot note the stamp of %s: %s", ours, exc.strerror)
         return
