@@ -207,3 +207,20 @@ def test_open_config_about_and_the_backend_log(
     tray.choose(f"About RoleTray {__version__}")
     about = tray.desktop.wait_notification(r"^RoleTray \d+\.\d+\.\d+$")
     assert str(tray.home.config) in about["body"]
+
+
+def test_after_a_click_that_changes_nothing_the_open_menu_is_still_seen(
+    start_tray: Callable[..., Tray],
+) -> None:
+    """pystray rebuilds its native menu after every item's action. The tray watches the
+    menu it shows (a change waits while the menu is open); after a click that changes
+    nothing it must still see that menu open and close."""
+    tray = start_tray()
+    tray.choose(f"About RoleTray {__version__}")
+    tray.desktop.wait_notification(r"^RoleTray \d+\.\d+\.\d+$")
+    windows = tray.desktop.visible_windows()
+    tray.desktop.click_icon(tray.icon(), button=3)
+    wait_for(lambda: tray.desktop.popups(windows), "the menu to open")
+    wait_for(lambda: tray.state().get("menu_open"), "the tray to see its menu open")
+    tray.desktop.keys("Escape")
+    wait_for(lambda: not tray.state().get("menu_open"), "the tray to see its menu close")

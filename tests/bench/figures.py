@@ -6,8 +6,9 @@ the min–max of N runs; where roletray is compared with another tool, the two r
 alternately and the ratio is the median of the pairwise ratios. Sections:
 
 - the floor: one hand-signed AssumeRole POST from a warm process;
-- the tray's warm click path, in process, alternating with the floor: the menu action →
-  STS → profile written (and → the click's job done);
+- the tray's warm click, alternating with the floor: the role's menu item activated in a
+  real tray (``warm_click``) → STS → profile written (and → the click's job done), pairs
+  back to back and then each after IDLE_GAP s idle;
 - cold `roletray assume` vs awsume vs `aws sts assume-role` (AWS CLI v1) vs boto3;
 - `roletray status`, `--version`, `--help` vs `python -c pass`;
 - `roletray credential-process` alone (a held session) and, with the tray running,
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import compileall
 import http.client
+import json
 import os
 import shutil
 import statistics
@@ -38,7 +40,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from tests.harness.aws import REGION, MotoWorld
 from tests.harness.desktop import Desktop, wait_for
@@ -50,6 +51,7 @@ WARM_UP = 20  # pairs not counted: the first write parses the file in full, cach
 CLICKS = int(os.environ.get("BENCH_CLICKS", "50"))
 IDLE = int(os.environ.get("BENCH_IDLE", "60"))
 WAKE_WINDOW = 0.05
+IDLE_GAP = 0.25  # s of idle before each floor and each click in the second warm run
 SETTLE = 20  # seconds for threads the clears woke (GLib idles out its pool threads) to end
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -146,64 +148,40 @@ class Warm:
     done: list[float]  # → the click's job over: "ready" notice sent, the role free again
 
 
-def floor_and_clicks(world: World) -> Warm:
-    """The floor and the tray's click path, in process, alternately: each pair meets the
-    same state of the server, the disk and the CPU."""
-    import keyring
-
-    from tray_app.app import tray_engine
-    from tray_app.credentials_file import CredentialsFile
-    from tray_app.tray.controller import Controller
-
-    keyring.core.init_backend()
-    config = world.home / "config" / "roletray" / "config.toml"
-    credentials = CredentialsFile(world.root / "warm-credentials")
-    engine = tray_engine(config, credentials, sts_endpoint=world.moto.url)
-    written_at: list[float] = []
-    write = credentials.write_profile
-
-    def noted_write(*args: Any, **kwargs: Any) -> None:  # on the worker, as it returns
-        write(*args, **kwargs)
-        written_at.append(time.perf_counter())
-
-    credentials.write_profile = noted_write  # type: ignore[method-assign]
-    controller = Controller(engine, Quiet())
-    post = hand_signed_post(world)
-    warm = Warm([], [], [])
-    try:
-        for n in range(max(CLICKS, 100) + WARM_UP):
-            floor = post()
-            started = time.perf_counter()
-            controller.dispatch(("assume", "bench"))
-            controller.wait_idle(60)
-            done = time.perf_counter()
-            if n < WARM_UP:
-                continue  # the first write parses the file in full; connections start
-            warm.floor.append(floor)
-            warm.written.append((written_at[-1] - started) * 1000)
-            warm.done.append((done - started) * 1000)
-    finally:
-        controller.shutdown()
-    return warm
+def clicks_in_tray(world: World, gap: float) -> Warm:
+    """The floor and a click on the role's menu item in a real tray, alternately, each
+    after ``gap`` s of idle (see ``warm_click``)."""
+    job = {"moto_url": world.moto.url, "access_key_id": world.user.access_key_id,
+           "secret": world.user.secret_access_key, "arn": world.arn, "role": "bench",
+           "pairs": max(CLICKS, 100), "warm_up": WARM_UP, "gap": gap,
+           "credentials": str(world.root / "warm-credentials")}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.bench.warm_click"], input=json.dumps(job),
+        env={**world.env, **world.desktop.env}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"the tray's clicks failed: {result.stderr[-800:]}")
+    times = json.loads(result.stdout)
+    return Warm(times["floor"], times["written"], times["done"])
 
 
-def hand_signed_post(world: World) -> Callable[[], float]:
+def hand_signed_post(url: str, key_id: str, secret: str, arn: str) -> Callable[[], float]:
     """One AssumeRole POST, signed by hand with botocore's SigV4 (moto answers HTTP/1.0 and
     closes: each POST connects, as each of the click's does)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    parts = urllib.parse.urlsplit(world.moto.url)
+    parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    creds = Credentials(world.user.access_key_id, world.user.secret_access_key)
+    creds = Credentials(key_id, secret)
     body = urllib.parse.urlencode({"Action": "AssumeRole", "Version": "2011-06-15",
-                                   "RoleArn": world.arn, "RoleSessionName": "floor"})  # fmt: skip
+                                   "RoleArn": arn, "RoleSessionName": "floor"})  # fmt: skip
 
     def post() -> float:
         started = time.perf_counter()
         form = {"Content-Type": "application/x-www-form-urlencoded"}
-        request = AWSRequest("POST", f"{world.moto.url}/", data=body, headers=form)
+        request = AWSRequest("POST", f"{url}/", data=body, headers=form)
         SigV4Auth(creds, "sts", REGION).add_auth(request)
         connection.request("POST", "/", body, dict(request.headers.items()))
         response = connection.getresponse()
@@ -212,19 +190,6 @@ def hand_signed_post(world: World) -> Callable[[], float]:
         return (time.perf_counter() - started) * 1000
 
     return post
-
-
-class Quiet:
-    """A notifier that shows nothing (the desktop's would add its own time)."""
-
-    supports_buttons = False
-    where = "log"
-
-    def notify(self, title: str, body: str, buttons: object = ()) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 # -- cold commands ----------------------------------------------------------------------
@@ -472,11 +437,12 @@ def main() -> None:
     world = World(root)
     try:
         print(f"roletray bench: {RUNS} runs per row, {os.cpu_count()} CPUs", flush=True)
-        warm = floor_and_clicks(world)
-        row("the floor: one hand-signed AssumeRole POST, warm", ms(warm.floor))
-        for what, times in (("profile written", warm.written), ("its job done", warm.done)):
-            ratio = statistics.median(x / y for x, y in zip(times, warm.floor, strict=True))
-            row(f"warm click → {what} (in process)", ms(times), f"{ratio:.2f}× the floor")
+        for gap, when in ((0.0, "back to back"), (IDLE_GAP, f"each after {IDLE_GAP} s idle")):
+            warm = clicks_in_tray(world, gap)
+            row(f"the floor: one hand-signed AssumeRole POST ({when})", ms(warm.floor))
+            for what, times in (("profile written", warm.written), ("its job done", warm.done)):
+                ratio = statistics.median(x / y for x, y in zip(times, warm.floor, strict=True))
+                row(f"click in the tray → {what} ({when})", ms(times), f"{ratio:.2f}× the floor")
         cold(world)
         scale(world)
         tray(world)

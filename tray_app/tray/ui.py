@@ -11,6 +11,7 @@ them; the change lands when it closes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
@@ -24,6 +25,7 @@ from tray_app.tray.observer import Observer
 
 log = logging.getLogger(__name__)
 ICON_SIZE = 64  # pystray scales it to the panel; 64 keeps the glyph crisp when it does
+RING_STEPS = 24  # the countdown ring moves in steps: the icon changes at most this often
 
 
 class TrayUI:
@@ -44,6 +46,10 @@ class TrayUI:
         self._wake = wake  # the controller's on_change sets it
         self._menu: tuple[Item, ...] | None = None
         self._menu_open = False
+        self._held_back = False  # a menu change waits for the open menu to close
+        self._clicked = False  # an item's action just ran (UI thread)
+        if hasattr(icon, "update_menu"):
+            icon.update_menu = self._rebuilt_unless_clicked(icon.update_menu)
         self._look: tuple[IconState, int | None] | None = None
         self._title = ""
 
@@ -84,6 +90,7 @@ class TrayUI:
                 self.observer.quiet_until(timeout)
                 self._wake.wait(timeout)
                 self._wake.clear()
+                self._let_quick_work_end()
         except Exception:
             log.exception("tray loop failed")
         finally:
@@ -93,19 +100,34 @@ class TrayUI:
                 self.bridge.finished()
                 self.bridge.call_on_ui(icon.stop)
 
+    def _let_quick_work_end(self) -> None:
+        """Hold the render while an assume begun moments ago may still end quickly (see
+        QUICK_WORK): its end wakes us, and the tray then draws it once, done."""
+        while not self.controller.quit_requested.is_set():
+            hold = self.controller.settling()
+            if hold <= 0:
+                return
+            if self._wake.wait(hold):
+                self._wake.clear()
+
     def _render(self) -> None:
         """Work out what changed (here), apply it (on the UI thread)."""
         view = self.controller.view()
         menu = build_menu(view)
-        if menu != self._menu and not self._menu_open:
-            self._menu = menu
-            log.debug("menu: %s", " | ".join(i.label for i in menu if i is not SEPARATOR))
-            self.bridge.call_on_ui(lambda: self._apply_menu(menu))
+        if menu != self._menu:
+            if self._menu_open:
+                self._held_back = True
+                if not self._menu_open:  # it closed meanwhile, before seeing the flag
+                    self.wake()
+            else:
+                self._menu, self._held_back = menu, False
+                log.debug("menu: %s", " | ".join(i.label for i in menu if i is not SEPARATOR))
+                self.bridge.call_on_ui(lambda: self._apply_menu(menu))
         state, left = overall_state(view), countdown(view)
-        look = (state, None if left is None else round(left * 24))  # 24 ring steps
+        look = (state, None if left is None else round(left * RING_STEPS))
         if look != self._look:
             self._look = look
-            image = render(state, ICON_SIZE, left)
+            image = _icon(*look)
             log.debug("icon: %s", state)
             self.bridge.call_on_ui(lambda: self._apply_icon(image, state))
         text = title(view)
@@ -114,6 +136,20 @@ class TrayUI:
             self.bridge.call_on_ui(lambda: self._apply_title(text))
 
     # -- on the UI thread ------------------------------------------------------
+    def _rebuilt_unless_clicked(self, rebuild: Any) -> Any:
+        """pystray rebuilds the whole native menu after every item's action (for menus whose
+        items compute their state when shown). Ours is replaced whole when the view changes:
+        the rebuild after a click would only compete with the click's own work for the GIL,
+        and swap in a menu nobody watches for open and close."""
+
+        def update_menu() -> None:
+            if self._clicked:
+                self._clicked = False
+                return
+            rebuild()
+
+        return update_menu
+
     def _apply_menu(self, menu: tuple[Item, ...]) -> None:
         self.icon.menu = self.pystray.Menu(*(self._item(i) for i in menu))
         # pystray may defer its own rebuild to the same loop: watch and publish after it.
@@ -134,7 +170,7 @@ class TrayUI:
     def _menu_shown(self, shown: bool) -> None:
         self._menu_open = shown
         self.observer.update(menu_open=shown)
-        if not shown:
+        if not shown and self._held_back:
             self.wake()  # a change held back while it was open lands now
 
     def _item(self, item: Item) -> Any:
@@ -148,6 +184,7 @@ class TrayUI:
         action = item.action
 
         def on_click(_icon: Any, _item: Any) -> None:
+            self._clicked = True  # pystray's update_menu comes next: see _rebuilt_unless_clicked
             if action is not None:
                 log.debug("menu action: %s %s", *action)
                 self.observer.action(action)
@@ -160,3 +197,10 @@ class TrayUI:
             enabled=item.enabled,
             checked=(lambda _i: checked) if checked is not None else None,
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _icon(state: IconState, step: int | None) -> Any:
+    """The icon for one look, drawn once (0.8 ms each time otherwise): the same few looks
+    recur, busy and its outcome on every click."""
+    return render(state, ICON_SIZE, None if step is None else step / RING_STEPS)
