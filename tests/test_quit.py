@@ -38,6 +38,7 @@ def test_quit_during_an_assume_waits_for_it_then_clears(
     proxy.faults.delay = 2.5  # STS answers late: the assume is in flight when Quit comes
     assert tray.choose("app") == ["assume", "app"]
     wait_for(lambda: proxy.faults.requests >= 1, "the AssumeRole request to reach STS")
+    tray.wait_label("app — working…")  # as a person sees it, before quitting
     assert tray.choose("Quit", busy_ok=True) == ["quit", ""]
     assert tray.proc.wait(30) == 0
     assert "assumed app" in tray.log.read_text(), "the assume in flight completed first"

@@ -51,7 +51,7 @@ class Seen(Observer):
         super().__init__(None)
         self.icons: list[str] = []
         self.menus: list[list[str]] = []
-        self.changes = self.parked_after = 0  # changes told; how many the loop had seen
+        self.changes, self.parked_after = 0, -1  # changes told; how many the parked loop saw
         self._changed = threading.Condition()
         self.wake = threading.Event()
 
@@ -153,7 +153,8 @@ def tray(tmp_path: Path, sts: HeldSts) -> Iterator[tuple[TrayUI, Toolkit, Seen]]
     runner = threading.Thread(target=ui.run, daemon=True)
     runner.start()
     assert seen.wait(lambda: bool(seen.icons) and bool(seen.menus)), "the first frame"
-    assert controller.wait_idle(WAIT) and seen.settled(), "the tray at rest"
+    # Parked once (its first tick has started what it starts), then after those jobs.
+    assert seen.settled() and controller.wait_idle(WAIT) and seen.settled(), "the tray at rest"
     yield ui, toolkit, seen
     ui.quit()
     runner.join(WAIT)

@@ -151,6 +151,9 @@ class TrayUI:
         return update_menu
 
     def _apply_menu(self, menu: tuple[Item, ...]) -> None:
+        if self._menu_open:  # opened since the render: hold it back until it closes
+            self._menu, self._held_back = None, True
+            return
         self.icon.menu = self.pystray.Menu(*(self._item(i) for i in menu))
         # pystray may defer its own rebuild to the same loop: watch and publish after it.
         self.bridge.call_on_ui(lambda: self._menu_applied(menu))
