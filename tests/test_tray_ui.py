@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness.settled import Settled
 from tests.test_engine import NOW, FakeSts, MemoryKeystore
 from tests.test_platform import fake_pystray
 from tray_app.config import ConfigStore, KeySet, Role
@@ -24,7 +25,6 @@ from tray_app.engine import Engine
 from tray_app.sts import AssumeRequest, SigningKey
 from tray_app.tray import controller as controller_module
 from tray_app.tray.controller import Controller
-from tray_app.tray.observer import Observer
 from tray_app.tray.ui import TrayUI
 
 ARN = "arn:aws:iam::123456789012:role/Admin"
@@ -44,50 +44,29 @@ class HeldSts(FakeSts):
         return super().assume_role(key, request)
 
 
-class Seen(Observer):
-    """Every icon state and menu the UI applied, in order."""
+class Seen(Settled):
+    """Every icon state and menu the UI applied, in order; and when the loop is at rest."""
 
-    def __init__(self) -> None:
-        super().__init__(None)
+    def __init__(self, controller: Controller, wake: threading.Event) -> None:
+        super().__init__(controller, wake)
         self.icons: list[str] = []
         self.menus: list[list[str]] = []
-        self.changes, self.parked_after = 0, -1  # changes told; how many the parked loop saw
-        self._changed = threading.Condition()
-        self.wake = threading.Event()
-
-    def told(self) -> None:
-        """The controller's on_change."""
-        with self._changed:
-            self.changes += 1
-            self.wake.set()
-
-    def quiet_until(self, seconds: float) -> None:  # the loop, just before it waits
-        with self._changed:  # a wake already set: the loop goes round once more
-            self.parked_after = -1 if self.wake.is_set() else self.changes
-            self._changed.notify_all()
-
-    def settled(self) -> bool:
-        """The loop is waiting, having drawn every change it was told of."""
-        return self.wait(lambda: self.parked_after == self.changes)
 
     def update(self, **changes: Any) -> None:
-        with self._changed:
-            if "icon" in changes:
-                self.icons.append(changes["icon"])
-            self._changed.notify_all()
+        if "icon" in changes:
+            self.icons.append(changes["icon"])
+        self.noted()
 
     def menu_applied(self, menu: tuple[Any, ...]) -> None:
-        with self._changed:
-            self.menus.append([getattr(item, "label", "") for item in menu])
-            self._changed.notify_all()
+        self.menus.append([getattr(item, "label", "") for item in menu])
+        self.noted()
 
     def role(self) -> str:
         """The role's label in the latest menu applied."""
         return next(label for label in self.menus[-1] if label.startswith("prod — "))
 
-    def wait(self, what: Callable[[], bool]) -> bool:
-        with self._changed:
-            return self._changed.wait_for(what, WAIT)
+    def wait(self, what: Callable[[], bool], timeout: float = WAIT) -> bool:
+        return super().wait(what, timeout)
 
 
 class Toolkit:
@@ -147,14 +126,16 @@ def tray(tmp_path: Path, sts: HeldSts) -> Iterator[tuple[TrayUI, Toolkit, Seen]]
     engine = Engine(
         store, keystore, lambda _c: sts, CredentialsFile(tmp_path / "creds"), clock=lambda: NOW
     )
-    toolkit, seen = Toolkit(), Seen()
-    controller = Controller(engine, on_change=seen.told)
-    ui = TrayUI(controller, fake_pystray(), toolkit, toolkit, seen.wake, seen)
+    toolkit, wake = Toolkit(), threading.Event()
+    controller = Controller(engine, on_change=wake.set)
+    seen = Seen(controller, wake)
+    ui = TrayUI(controller, fake_pystray(), toolkit, toolkit, wake, seen)
     runner = threading.Thread(target=ui.run, daemon=True)
     runner.start()
     assert seen.wait(lambda: bool(seen.icons) and bool(seen.menus)), "the first frame"
     # Parked once (its first tick has started what it starts), then after those jobs.
-    assert seen.settled() and controller.wait_idle(WAIT) and seen.settled(), "the tray at rest"
+    at_rest = seen.settled(WAIT) and controller.wait_idle(WAIT) and seen.settled(WAIT)
+    assert at_rest, "the tray at rest"
     yield ui, toolkit, seen
     ui.quit()
     runner.join(WAIT)

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.figures import hand_signed_post
+from tests.harness.desktop import wait_for
+from tests.harness.settled import Settled
 from tray_app.app import build_tray, tray_engine
 from tray_app.credentials_file import CredentialsFile
 from tray_app.tray import load_pystray
-from tray_app.tray.observer import Observer
 
 
 def main() -> None:
@@ -43,45 +44,17 @@ def main() -> None:
 
     credentials.write_profile = noted_write  # type: ignore[method-assign]
     ui = build_tray(engine, load_pystray())
-    ui.observer = quiet = Quiet(ui.controller, ui._wake)
+    ui.observer = settled = Settled(ui.controller, ui._wake)
     result: dict[str, Any] = {}
-    driver = threading.Thread(target=lambda: result.update(drive(ui, quiet, job, written)))
+    driver = threading.Thread(target=lambda: result.update(drive(ui, settled, job, written)))
     driver.start()
     ui.run()  # until the driver quits it
     driver.join()
     json.dump(result, sys.stdout)
 
 
-class Quiet(Observer):
-    """Tells when the tray is quiet: its loop parked after the last change it was told of."""
-
-    def __init__(self, controller: Any, wake: threading.Event) -> None:
-        super().__init__(None)
-        self.changed = self.parked = 0.0
-        self.wake = wake
-        told = controller.on_change
-
-        def on_change() -> None:
-            self.changed = time.perf_counter()
-            told()
-
-        controller.on_change = on_change
-
-    def quiet_until(self, seconds: float) -> None:  # the loop, just before it waits
-        if not self.wake.is_set():  # else it goes round once more
-            self.parked = time.perf_counter()
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 30
-        while self.parked <= self.changed:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the tray did not settle")
-            time.sleep(0.0005)
-        on_ui(lambda: None)  # and the loop's UI calls have been made
-
-
 def drive(
-    ui: Any, quiet: Quiet, job: dict[str, Any], written: list[float]
+    ui: Any, settled: Settled, job: dict[str, Any], written: list[float]
 ) -> dict[str, list[float]]:
     post = hand_signed_post(job["moto_url"], job["access_key_id"], job["secret"], job["arn"])
     floor: list[float] = []
@@ -89,13 +62,11 @@ def drive(
     done: list[float] = []
     try:
         prefix = f"{job['role']} — "
-        deadline = time.monotonic() + 30
-        while on_ui(lambda: menu_item(ui, prefix)) is None:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no menu item {prefix!r}")
-            time.sleep(0.05)
+        wait_for(lambda: on_ui(lambda: menu_item(ui, prefix)), f"the menu item {prefix!r}", 30)
         for n in range(job["warm_up"] + job["pairs"]):
-            quiet.wait()
+            if not settled.settled(30):
+                raise RuntimeError("the tray did not settle")
+            on_ui(lambda: None)  # and the UI calls of its last render have been made
             time.sleep(job["gap"])
             took = post()
             time.sleep(job["gap"])
