@@ -8,7 +8,7 @@ alternately and the ratio is the median of the pairwise ratios. Sections:
 - the floor: one hand-signed AssumeRole POST from a warm process;
 - the tray's warm click, alternating with the floor: the role's menu item activated in a
   real tray (``warm_click``) → STS → profile written (and → the click's job done), pairs
-  back to back and then each after IDLE_GAP s idle;
+  back to back and then each after IDLE_GAP s idle, TRAY_RUNS tray processes each;
 - cold `roletray assume` vs awsume vs `aws sts assume-role` (AWS CLI v1) vs boto3;
 - `roletray status`, `--version`, `--help` vs `python -c pass`;
 - `roletray credential-process` alone (a held session) and, with the tray running,
@@ -52,6 +52,7 @@ CLICKS = int(os.environ.get("BENCH_CLICKS", "50"))
 IDLE = int(os.environ.get("BENCH_IDLE", "60"))
 WAKE_WINDOW = 0.05
 IDLE_GAP = 0.25  # s of idle before each floor and each click in the second warm run
+TRAY_RUNS = 3  # tray processes per warm row: their ratios differ by a few hundredths
 SETTLE = 20  # seconds for threads the clears woke (GLib idles out its pool threads) to end
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -147,6 +148,11 @@ class Warm:
     written: list[float]  # menu action → the profile written and fsync'd (the write returned)
     done: list[float]  # → the click's job over: "ready" notice sent, the role free again
 
+    def ratio(self, what: str) -> float:
+        """The median of the pairwise ratios of ``what`` ("written", "done") to the floor."""
+        times: list[float] = getattr(self, what)
+        return statistics.median(x / y for x, y in zip(times, self.floor, strict=True))
+
 
 def clicks_in_tray(world: World, gap: float) -> Warm:
     """The floor and a click on the role's menu item in a real tray, alternately, each
@@ -163,6 +169,18 @@ def clicks_in_tray(world: World, gap: float) -> Warm:
         raise RuntimeError(f"the tray's clicks failed: {result.stderr[-800:]}")
     times = json.loads(result.stdout)
     return Warm(times["floor"], times["written"], times["done"])
+
+
+def warm_rows(when: str, runs: list[Warm]) -> None:
+    """The floor and the click over the pairs of all ``runs`` (the ratio: the median of
+    the pairwise ratios), then each run's own ratio: the machine's state drifts."""
+    pooled = ([t for run in runs for t in getattr(run, f)] for f in ("floor", "written", "done"))
+    every = Warm(*pooled)
+    row(f"the floor: one hand-signed AssumeRole POST ({when})", ms(every.floor))
+    for what, label in (("written", "profile written"), ("done", "its job done")):
+        each = ", ".join(f"{run.ratio(what):.2f}" for run in runs)
+        row(f"click in the tray → {label} ({when})", ms(getattr(every, what)),
+            f"{every.ratio(what):.2f}× the floor (runs: {each})")  # fmt: skip
 
 
 def hand_signed_post(url: str, key_id: str, secret: str, arn: str) -> Callable[[], float]:
@@ -438,11 +456,7 @@ def main() -> None:
     try:
         print(f"roletray bench: {RUNS} runs per row, {os.cpu_count()} CPUs", flush=True)
         for gap, when in ((0.0, "back to back"), (IDLE_GAP, f"each after {IDLE_GAP} s idle")):
-            warm = clicks_in_tray(world, gap)
-            row(f"the floor: one hand-signed AssumeRole POST ({when})", ms(warm.floor))
-            for what, times in (("profile written", warm.written), ("its job done", warm.done)):
-                ratio = statistics.median(x / y for x, y in zip(times, warm.floor, strict=True))
-                row(f"click in the tray → {what} ({when})", ms(times), f"{ratio:.2f}× the floor")
+            warm_rows(when, [clicks_in_tray(world, gap) for _ in range(TRAY_RUNS)])
         cold(world)
         scale(world)
         tray(world)
